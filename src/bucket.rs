@@ -1,0 +1,110 @@
+//! The bucketing spec "gr1" (SPEC §3) and nothing else.
+//!
+//! `h = xxh3_64("gr1:" + salt + ":" + user_id)`, `bucket = ((h >> 32) * 1_000_000) >> 32`.
+//! The bucket lies in `0..1_000_000`; a user is in a grayscale at threshold `t` (parts per
+//! million, `percentage × 10_000`) iff `bucket < t`. The arithmetic stays below 2^53 so a
+//! JavaScript client reproduces it with plain Numbers.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Buckets per release: one bucket is one user in a million (0.0001 %).
+pub const BUCKETS: u32 = 1_000_000;
+
+/// Length of a release salt in hex characters.
+pub const SALT_LEN: usize = 16;
+
+/// The longest user id SPEC §1 allows, in bytes.
+const MAX_USER_BYTES: usize = 256;
+const PREFIX: &[u8] = b"gr1:";
+/// "gr1:" + salt + ":" + user id fits this buffer for every valid input, so the hot path
+/// hashes from the stack instead of allocating.
+const STACK_INPUT: usize = PREFIX.len() + SALT_LEN + 1 + MAX_USER_BYTES;
+
+/// The 64-bit xxh3 hash of `"gr1:" + salt + ":" + user_id`, byte for byte.
+pub fn hash(salt: &str, user_id: &str) -> u64 {
+    let len = PREFIX.len() + salt.len() + 1 + user_id.len();
+    if len <= STACK_INPUT {
+        let mut buf = [0u8; STACK_INPUT];
+        let mut at = 0;
+        for part in [PREFIX, salt.as_bytes(), b":", user_id.as_bytes()] {
+            buf[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        xxh3_64(&buf[..len])
+    } else {
+        // Only reachable for inputs longer than the spec allows (vectors, tests).
+        let mut input = Vec::with_capacity(len);
+        input.extend_from_slice(PREFIX);
+        input.extend_from_slice(salt.as_bytes());
+        input.push(b':');
+        input.extend_from_slice(user_id.as_bytes());
+        xxh3_64(&input)
+    }
+}
+
+/// Maps a gr1 hash to its bucket in `0..1_000_000`.
+pub fn bucket_of_hash(h: u64) -> u32 {
+    // (h >> 32) < 2^32, times 10^6 < 2^52: exact in an f64 as well as in a u64.
+    (((h >> 32) * u64::from(BUCKETS)) >> 32) as u32
+}
+
+/// The bucket of `user_id` in the release salted with `salt`.
+pub fn bucket(salt: &str, user_id: &str) -> u32 {
+    bucket_of_hash(hash(salt, user_id))
+}
+
+/// Whether `user_id` falls inside a grayscale of `threshold` parts per million.
+pub fn in_grayscale(salt: &str, user_id: &str, threshold: u32) -> bool {
+    threshold > 0 && bucket(salt, user_id) < threshold
+}
+
+/// Draws a fresh salt: 16 lowercase hex characters from the OS random source.
+pub fn new_salt() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; SALT_LEN / 2];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+/// Whether `s` has the shape of a salt this crate draws.
+pub fn is_salt(s: &str) -> bool {
+    s.len() == SALT_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_and_heap_paths_agree() {
+        let salt = "0123456789abcdef";
+        let long = "x".repeat(MAX_USER_BYTES);
+        let longer = "x".repeat(MAX_USER_BYTES + 10);
+        for user in ["", "u", long.as_str(), longer.as_str()] {
+            let input = format!("gr1:{salt}:{user}");
+            assert_eq!(hash(salt, user), xxh3_64(input.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn bucket_bounds() {
+        assert_eq!(bucket_of_hash(0), 0);
+        assert_eq!(bucket_of_hash(u64::MAX), BUCKETS - 1);
+        assert_eq!(bucket_of_hash(1 << 63), BUCKETS / 2);
+    }
+
+    #[test]
+    fn salts_are_fresh_and_well_formed() {
+        let a = new_salt().expect("os random");
+        let b = new_salt().expect("os random");
+        assert!(is_salt(&a) && is_salt(&b));
+        assert_ne!(a, b);
+        assert!(!is_salt("0123456789ABCDEF"));
+        assert!(!is_salt("0123"));
+    }
+
+    #[test]
+    fn zero_threshold_admits_nobody() {
+        assert!(!in_grayscale("0123456789abcdef", "anyone", 0));
+        assert!(in_grayscale("0123456789abcdef", "anyone", BUCKETS));
+    }
+}

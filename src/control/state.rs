@@ -1,0 +1,136 @@
+//! The control plane's in-memory copy of the store: every record plus the indexes the
+//! workflow rules need (once per target ever, one in flight per target, current full).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::model::{AppId, Env, MiniProgramId, Status, Version};
+use crate::release::{App, Batch, MiniProgramVersion, Release, ReleaseId, RouteKey, TestGroup};
+use crate::store::Records;
+use crate::workflow::Facts;
+
+/// Key of rule 1: a version goes to a release target at most once, ever.
+type OnceKey = (MiniProgramId, Version, AppId, Env);
+
+#[derive(Debug, Default)]
+pub struct State {
+    pub revision: u64,
+    pub apps: BTreeMap<AppId, App>,
+    pub versions: BTreeMap<(MiniProgramId, Version), MiniProgramVersion>,
+    pub releases: BTreeMap<ReleaseId, Release>,
+    pub test_groups: HashMap<ReleaseId, Arc<TestGroup>>,
+    routes: BTreeMap<RouteKey, BTreeSet<ReleaseId>>,
+    once: HashMap<OnceKey, ReleaseId>,
+}
+
+impl State {
+    pub fn from_records(records: Records) -> State {
+        let mut state = State::default();
+        state.merge(records);
+        state
+    }
+
+    /// Applies records read from the store; returns the routes whose releases changed.
+    pub fn merge(&mut self, records: Records) -> BTreeSet<RouteKey> {
+        let mut changed = BTreeSet::new();
+        for app in records.apps {
+            self.apps.insert(app.id.clone(), app);
+        }
+        for v in records.versions {
+            self.versions
+                .insert((v.mini_program.clone(), v.version.clone()), v);
+        }
+        for (id, group) in records.test_groups {
+            self.test_groups.insert(id, group);
+        }
+        for r in records.releases {
+            changed.insert(r.route());
+            self.upsert_release(r);
+        }
+        self.revision = self.revision.max(records.revision);
+        changed
+    }
+
+    /// Applies a batch this node committed; returns the routes whose releases changed.
+    pub fn apply(&mut self, batch: &Batch) -> BTreeSet<RouteKey> {
+        let records = Records {
+            revision: batch.revision(),
+            apps: batch.apps.clone(),
+            versions: batch.versions.clone(),
+            releases: batch.releases.clone(),
+            test_groups: batch.test_groups.clone(),
+        };
+        self.merge(records)
+    }
+
+    fn upsert_release(&mut self, r: Release) {
+        self.routes.entry(r.route()).or_default().insert(r.id);
+        let once = (
+            r.mini_program.clone(),
+            r.version.clone(),
+            r.app.clone(),
+            r.env,
+        );
+        self.once.insert(once, r.id);
+        self.releases.insert(r.id, r);
+    }
+
+    pub fn next_release_id(&self) -> ReleaseId {
+        self.releases.keys().next_back().map_or(1, |id| id + 1)
+    }
+
+    /// Rule 1: the release that already sent this version to this target, if any.
+    pub fn released_before(
+        &self,
+        mp: &MiniProgramId,
+        version: &Version,
+        app: &AppId,
+        env: Env,
+    ) -> Option<ReleaseId> {
+        self.once
+            .get(&(mp.clone(), version.clone(), app.clone(), env))
+            .copied()
+    }
+
+    /// Every release of one route, oldest first.
+    pub fn route_releases(&self, key: &RouteKey) -> impl Iterator<Item = &Release> {
+        self.routes
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.releases.get(id))
+    }
+
+    /// Every route with at least one release.
+    pub fn routes(&self) -> impl Iterator<Item = &RouteKey> {
+        self.routes.keys()
+    }
+
+    /// Rule 2: the release of the route that is in flight, if any.
+    pub fn in_flight(&self, key: &RouteKey) -> Option<&Release> {
+        self.route_releases(key).find(|r| r.status.is_in_flight())
+    }
+
+    /// The route's current full release, if any (rule 3 keeps it unique).
+    pub fn current_full(&self, key: &RouteKey) -> Option<&Release> {
+        self.route_releases(key)
+            .find(|r| r.status == Status::FullRelease)
+    }
+
+    /// The facts the workflow decides on for `release`; `None` if its target vanished.
+    pub fn facts<'a>(&'a self, release: &'a Release) -> Option<Facts<'a>> {
+        let policy = self.apps.get(&release.app)?.policy(release.env)?;
+        let other_in_flight = self
+            .in_flight(&release.route())
+            .filter(|other| other.id != release.id)
+            .map(|other| other.id);
+        Some(Facts {
+            status: release.status,
+            env: release.env,
+            percentage: release.percentage,
+            policy,
+            applied_by: release.applied_by.as_deref(),
+            other_in_flight,
+        })
+    }
+}

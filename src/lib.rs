@@ -1,0 +1,17 @@
+//! graygate: a grayscale rollout gateway for mini programs hosted by super apps.
+//!
+//! Layout:
+//! - [`model`]: validated domain values (ids, environments, percentages, statuses, roles).
+//! - [`bucket`]: the "gr1" bucketing spec.
+//! - [`workflow`]: the pure release state machine and the permission table.
+//! - [`release`]: the records: target apps, versions, releases, test groups, history.
+//! - [`store`]: durable storage behind one trait; embedded (redb) and Redis backends.
+#![forbid(unsafe_code)]
+
+pub mod bucket;
+pub mod control;
+pub mod model;
+pub mod release;
+pub mod snapshot;
+pub mod store;
+pub mod workflow;

@@ -1,0 +1,278 @@
+//! The records the control plane keeps and the store persists: target apps, mini program
+//! versions, releases with their configuration and pilot test groups, and history entries.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::model::{
+    AppId, Env, EnvPolicy, InvalidValue, Millis, MiniProgramId, Percentage, Status, UserId, Version,
+};
+pub use crate::workflow::ReleaseId;
+
+/// The largest release configuration accepted, serialized as JSON.
+pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
+/// The largest pilot test group accepted.
+pub const MAX_TEST_GROUP: usize = 1_000_000;
+
+/// A target app and the policies of the environments it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct App {
+    pub id: AppId,
+    pub environments: BTreeMap<Env, EnvPolicy>,
+    pub revision: u64,
+    pub updated_at: Millis,
+}
+
+impl App {
+    pub fn policy(&self, env: Env) -> Option<EnvPolicy> {
+        self.environments.get(&env).copied()
+    }
+}
+
+/// An uploaded version of a mini program.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MiniProgramVersion {
+    pub mini_program: MiniProgramId,
+    pub version: Version,
+    pub package_url: String,
+    pub sha256: Option<String>,
+    pub created_by: String,
+    pub created_at: Millis,
+    pub revision: u64,
+}
+
+/// Checks a package URL: absolute http(s), printable, at most 2048 bytes.
+pub fn check_package_url(url: &str) -> Result<(), InvalidValue> {
+    let field = "package_url";
+    if url.len() > 2048 {
+        return Err(InvalidValue::new(field, "at most 2048 bytes"));
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| InvalidValue::new(field, "must be an absolute http(s) URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(InvalidValue::new(
+            field,
+            "must be an absolute http(s) URL with a host",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a sha256 digest: 64 hex characters.
+pub fn check_sha256(digest: &str) -> Result<(), InvalidValue> {
+    if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(InvalidValue::new("sha256", "must be 64 hex characters"))
+    }
+}
+
+/// Checks a host name for `network_allowlist`: RFC 1123 labels, optionally `*.` in front.
+fn check_host(host: &str) -> bool {
+    let name = host.strip_prefix("*.").unwrap_or(host);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && b.len() <= 63
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                && b[0] != b'-'
+                && b[b.len() - 1] != b'-'
+        })
+}
+
+/// Release-specific configuration: a JSON object of at most 64 KiB whose
+/// `network_allowlist` is a list of host names and whose `payment` is an object.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub struct ReleaseConfig(Map<String, Value>);
+
+impl ReleaseConfig {
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+}
+
+impl TryFrom<Value> for ReleaseConfig {
+    type Error = InvalidValue;
+    fn try_from(v: Value) -> Result<Self, InvalidValue> {
+        let field = "config";
+        let Value::Object(map) = v else {
+            return Err(InvalidValue::new(field, "must be a JSON object"));
+        };
+        if let Some(list) = map.get("network_allowlist") {
+            let hosts = list.as_array().ok_or_else(|| {
+                InvalidValue::new(field, "network_allowlist must be a list of host names")
+            })?;
+            for h in hosts {
+                match h.as_str() {
+                    Some(s) if check_host(s) => {}
+                    _ => {
+                        return Err(InvalidValue::new(
+                            field,
+                            format!("network_allowlist entry {h} is not a host name"),
+                        ));
+                    }
+                }
+            }
+        }
+        if map.get("payment").is_some_and(|p| !p.is_object()) {
+            return Err(InvalidValue::new(field, "payment must be an object"));
+        }
+        let size = serde_json::to_vec(&map)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
+        if size > MAX_CONFIG_BYTES {
+            return Err(InvalidValue::new(field, "must be at most 64 KiB as JSON"));
+        }
+        Ok(ReleaseConfig(map))
+    }
+}
+
+impl From<ReleaseConfig> for Value {
+    fn from(c: ReleaseConfig) -> Value {
+        Value::Object(c.0)
+    }
+}
+
+/// A pilot test group: a set of user ids, O(1) to query whatever its size.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TestGroup(HashSet<Box<str>>);
+
+impl TestGroup {
+    /// Builds a group from raw ids, refusing the first invalid one and more than
+    /// [`MAX_TEST_GROUP`] distinct ids. Duplicates count once.
+    pub fn parse<S: AsRef<str>>(ids: &[S]) -> Result<Self, InvalidValue> {
+        let mut set = HashSet::with_capacity(ids.len().min(MAX_TEST_GROUP));
+        for (i, id) in ids.iter().enumerate() {
+            let id = id.as_ref();
+            crate::model::check_user_id(id)
+                .map_err(|e| InvalidValue::new("test_group", format!("entry {i}: {}", e.reason)))?;
+            set.insert(Box::from(id));
+            if set.len() > MAX_TEST_GROUP {
+                return Err(InvalidValue::new(
+                    "test_group",
+                    "at most 1,000,000 user ids",
+                ));
+            }
+        }
+        Ok(TestGroup(set))
+    }
+
+    pub fn contains(&self, user: &str) -> bool {
+        self.0.contains(user)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|s| &**s)
+    }
+
+    /// Newline-separated ids (user ids cannot contain control characters).
+    pub fn to_lines(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.0.iter().map(|s| s.len() + 1).sum());
+        for id in &self.0 {
+            out.extend_from_slice(id.as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// Reads what [`TestGroup::to_lines`] wrote.
+    pub fn from_lines(bytes: &[u8]) -> Result<Self, InvalidValue> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| InvalidValue::new("test_group", "stored group is not UTF-8"))?;
+        let ids: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        Self::parse(&ids)
+    }
+}
+
+impl From<&[UserId]> for TestGroup {
+    fn from(ids: &[UserId]) -> Self {
+        TestGroup(ids.iter().map(|u| Box::from(u.as_str())).collect())
+    }
+}
+
+/// One version of one mini program sent to one release target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub id: ReleaseId,
+    pub mini_program: MiniProgramId,
+    pub version: Version,
+    pub app: AppId,
+    pub env: Env,
+    pub status: Status,
+    pub percentage: Percentage,
+    pub salt: String,
+    pub config: Arc<ReleaseConfig>,
+    pub test_group_size: usize,
+    /// The actor whose `apply` is under review: nobody may approve their own application.
+    pub applied_by: Option<String>,
+    pub revision: u64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// One accepted action in a release's life (rule 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub release_id: ReleaseId,
+    pub revision: u64,
+    pub at: Millis,
+    pub actor: String,
+    /// An action of SPEC §2, or `archive` when a newer full release archived this one.
+    pub action: String,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub details: Value,
+}
+
+/// Changes that make up one revision, committed atomically by a store.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// The revision the decision was made on; the store refuses the batch if it moved.
+    pub base_revision: u64,
+    pub apps: Vec<App>,
+    pub versions: Vec<MiniProgramVersion>,
+    pub releases: Vec<Release>,
+    pub test_groups: Vec<(ReleaseId, Arc<TestGroup>)>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Batch {
+    pub fn revision(&self) -> u64 {
+        self.base_revision + 1
+    }
+}
+
+/// Where a resolve lands: one mini program in one release target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RouteKey {
+    pub app: AppId,
+    pub env: Env,
+    pub mini_program: MiniProgramId,
+}
+
+impl Release {
+    pub fn route(&self) -> RouteKey {
+        RouteKey {
+            app: self.app.clone(),
+            env: self.env,
+            mini_program: self.mini_program.clone(),
+        }
+    }
+}

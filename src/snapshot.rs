@@ -1,0 +1,250 @@
+//! The immutable routing table the hot path answers from, and `resolve` (SPEC §3).
+//!
+//! A [`Snapshot`] is built by the control plane after every committed change and
+//! swapped into a [`SnapshotCell`] (`ArcSwap`); a resolve loads it once, without locks.
+//! Everything a response needs is precomputed here: each servable release carries its
+//! JSON fragment, so answering is a lookup, a hash and a copy.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use hashbrown::{Equivalent, HashMap};
+use serde::Serialize;
+
+use crate::bucket;
+use crate::model::{Env, Status};
+use crate::release::{Release, ReleaseId, RouteKey, TestGroup};
+
+/// Which rule of SPEC §3 picked the version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Pilot,
+    Grayscale,
+    Full,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Pilot => "pilot",
+            Channel::Grayscale => "grayscale",
+            Channel::Full => "full",
+        }
+    }
+}
+
+/// One release as served on one channel, with its response fragment ready.
+#[derive(Debug)]
+pub struct Served {
+    pub release_id: ReleaseId,
+    pub version: Box<str>,
+    pub channel: Channel,
+    /// `{"mini_program":…,"config":{…}` — the answer without `"revision"` and the closing brace.
+    pub fragment: Bytes,
+}
+
+/// The in-flight release of a route that serves some users: its pilot test group and,
+/// in `grayscale_release`, everybody whose bucket is under the threshold.
+#[derive(Debug)]
+pub struct InFlight {
+    pub salt: Box<str>,
+    /// Parts per million; zero while pilot testing.
+    pub threshold: u32,
+    pub test_group: Option<Arc<TestGroup>>,
+    pub pilot: Served,
+    pub grayscale: Served,
+}
+
+/// What one (app, env, mini program) can serve.
+#[derive(Debug, Default)]
+pub struct Route {
+    pub in_flight: Option<InFlight>,
+    pub full: Option<Served>,
+}
+
+/// A release as the snapshot builder needs it.
+pub struct ReleaseInput<'a> {
+    pub release: &'a Release,
+    pub package_url: &'a str,
+    pub test_group: Option<Arc<TestGroup>>,
+}
+
+#[derive(Serialize)]
+struct FragmentFields<'a> {
+    mini_program: &'a str,
+    version: &'a str,
+    channel: Channel,
+    release_id: ReleaseId,
+    package_url: &'a str,
+    config: &'a crate::release::ReleaseConfig,
+}
+
+fn served(input: &ReleaseInput<'_>, channel: Channel) -> Served {
+    let r = input.release;
+    let fields = FragmentFields {
+        mini_program: r.mini_program.as_str(),
+        version: r.version.as_str(),
+        channel,
+        release_id: r.id,
+        package_url: input.package_url,
+        config: &r.config,
+    };
+    // Serializing plain strings and a JSON map cannot fail.
+    let mut json = serde_json::to_vec(&fields).unwrap_or_else(|_| b"{}".to_vec());
+    json.pop(); // the closing brace: "revision" is appended per answer
+    Served {
+        release_id: r.id,
+        version: r.version.as_str().into(),
+        channel,
+        fragment: Bytes::from(json),
+    }
+}
+
+impl Route {
+    /// Builds a route from its current full release and its in-flight release. An in-flight
+    /// release serves only in `pilot_testing` or `grayscale_release`.
+    pub fn build(
+        full: Option<ReleaseInput<'_>>,
+        in_flight: Option<ReleaseInput<'_>>,
+    ) -> Option<Route> {
+        let in_flight = in_flight.filter(|i| {
+            matches!(
+                i.release.status,
+                Status::PilotTesting | Status::GrayscaleRelease
+            )
+        });
+        let in_flight = in_flight.map(|i| InFlight {
+            salt: i.release.salt.as_str().into(),
+            threshold: match i.release.status {
+                Status::GrayscaleRelease => i.release.percentage.ppm(),
+                _ => 0,
+            },
+            test_group: i.test_group.clone().filter(|g| !g.is_empty()),
+            pilot: served(&i, Channel::Pilot),
+            grayscale: served(&i, Channel::Grayscale),
+        });
+        let full = full.map(|f| served(&f, Channel::Full));
+        (in_flight.is_some() || full.is_some()).then_some(Route { in_flight, full })
+    }
+
+    /// SPEC §3 in order: pilot, grayscale, full.
+    pub fn resolve(&self, user: &str) -> Option<&Served> {
+        if let Some(f) = &self.in_flight {
+            if f.test_group.as_ref().is_some_and(|g| g.contains(user)) {
+                return Some(&f.pilot);
+            }
+            if f.threshold > 0 && bucket::bucket(&f.salt, user) < f.threshold {
+                return Some(&f.grayscale);
+            }
+        }
+        self.full.as_ref()
+    }
+}
+
+type Key = (Box<str>, Env, Box<str>);
+
+/// Borrowed form of a route key, so lookups do not allocate.
+struct Query<'a>(&'a str, Env, &'a str);
+
+impl Hash for Query<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        // Must match the tuple's derived Hash: each field in order.
+        self.0.hash(h);
+        self.1.hash(h);
+        self.2.hash(h);
+    }
+}
+
+impl Equivalent<Key> for Query<'_> {
+    fn equivalent(&self, k: &Key) -> bool {
+        *k.0 == *self.0 && k.1 == self.1 && *k.2 == *self.2
+    }
+}
+
+/// The mini programs of one release target, sorted, for batch resolves.
+pub type TargetRoutes = Vec<(Box<str>, Arc<Route>)>;
+
+/// An immutable routing table at one revision.
+#[derive(Debug, Default, Clone)]
+pub struct Snapshot {
+    revision: u64,
+    routes: HashMap<Key, Arc<Route>>,
+    targets: HashMap<(Box<str>, Env), Arc<TargetRoutes>>,
+}
+
+impl Snapshot {
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    pub fn route(&self, app: &str, env: Env, mini_program: &str) -> Option<&Arc<Route>> {
+        self.routes.get(&Query(app, env, mini_program))
+    }
+
+    /// Which release `user` gets for one mini program; `None` means not released.
+    pub fn resolve(&self, app: &str, env: Env, mini_program: &str, user: &str) -> Option<&Served> {
+        self.route(app, env, mini_program)?.resolve(user)
+    }
+
+    /// Every mini program that can serve something in a release target, sorted by id.
+    pub fn target(&self, app: &str, env: Env) -> Option<&Arc<TargetRoutes>> {
+        self.targets.get(&(Box::from(app), env))
+    }
+
+    /// A new snapshot at `revision` with the given routes replaced (`None` removes one).
+    /// Unchanged routes are shared with `self`, so the cost is one table copy of
+    /// pointers plus the changed routes.
+    pub fn with_changes(&self, revision: u64, changes: Vec<(RouteKey, Option<Route>)>) -> Snapshot {
+        let mut next = self.clone();
+        next.revision = revision;
+        let mut touched: Vec<(Box<str>, Env)> = Vec::new();
+        for (key, route) in changes {
+            let k: Key = (
+                key.app.as_str().into(),
+                key.env,
+                key.mini_program.as_str().into(),
+            );
+            touched.push((k.0.clone(), k.1));
+            match route {
+                Some(route) => next.routes.insert(k, Arc::new(route)),
+                None => next.routes.remove(&k),
+            };
+        }
+        touched.sort();
+        touched.dedup();
+        for target in touched {
+            let mut list: TargetRoutes = next
+                .routes
+                .iter()
+                .filter(|(k, _)| *k.0 == *target.0 && k.1 == target.1)
+                .map(|(k, r)| (k.2.clone(), Arc::clone(r)))
+                .collect();
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            if list.is_empty() {
+                next.targets.remove(&target);
+            } else {
+                next.targets.insert(target, Arc::new(list));
+            }
+        }
+        next
+    }
+}
+
+/// The slot the control plane swaps snapshots into and the hot path loads from.
+pub type SnapshotCell = ArcSwap<Snapshot>;
+
+/// A new cell holding an empty snapshot.
+pub fn new_cell() -> Arc<SnapshotCell> {
+    Arc::new(ArcSwap::from_pointee(Snapshot::default()))
+}

@@ -1,0 +1,245 @@
+//! The single-node store: one redb file. redb gives ACID write transactions that are
+//! fsynced before `commit` returns (`Durability::Immediate`), which is exactly rule 5's
+//! "durable before acknowledged", and it locks the file so two processes cannot share it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use super::{Records, Store, StoreError};
+use crate::release::{Batch, HistoryEntry, ReleaseId, TestGroup};
+
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
+const VERSIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("versions");
+const RELEASES: TableDefinition<u64, &[u8]> = TableDefinition::new("releases");
+const TEST_GROUPS: TableDefinition<u64, &[u8]> = TableDefinition::new("test_groups");
+const HISTORY: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("history");
+const REVISION: &str = "revision";
+
+/// A redb-backed [`Store`]. Cheap to clone.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+    revisions: Arc<watch::Sender<u64>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl EmbeddedStore {
+    /// Opens (creating if needed) the store file at `path`, and its parent directory.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let db = Database::create(path)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+        let txn = db.begin_write().map_err(unavailable)?;
+        {
+            // Create every table up front so readers never meet a missing one.
+            txn.open_table(META).map_err(unavailable)?;
+            txn.open_table(APPS).map_err(unavailable)?;
+            txn.open_table(VERSIONS).map_err(unavailable)?;
+            txn.open_table(RELEASES).map_err(unavailable)?;
+            txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+            txn.open_table(HISTORY).map_err(unavailable)?;
+        }
+        txn.commit().map_err(unavailable)?;
+        let store = EmbeddedStore {
+            db: Arc::new(db),
+            revisions: Arc::new(watch::channel(0).0),
+        };
+        let revision = store.read_revision()?;
+        store.revisions.send_replace(revision);
+        Ok(store)
+    }
+
+    fn read_revision(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let meta = txn.open_table(META).map_err(unavailable)?;
+        Ok(meta
+            .get(REVISION)
+            .map_err(unavailable)?
+            .map(|g| g.value())
+            .unwrap_or(0))
+    }
+
+    fn read_records(&self, since: u64) -> Result<Records, StoreError> {
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let meta = txn.open_table(META).map_err(unavailable)?;
+        let mut records = Records {
+            revision: meta
+                .get(REVISION)
+                .map_err(unavailable)?
+                .map(|g| g.value())
+                .unwrap_or(0),
+            ..Records::default()
+        };
+        for row in txn
+            .open_table(APPS)
+            .map_err(unavailable)?
+            .iter()
+            .map_err(unavailable)?
+        {
+            let app: crate::release::App = decode(row.map_err(unavailable)?.1.value())?;
+            if app.revision > since {
+                records.apps.push(app);
+            }
+        }
+        for row in txn
+            .open_table(VERSIONS)
+            .map_err(unavailable)?
+            .iter()
+            .map_err(unavailable)?
+        {
+            let v: crate::release::MiniProgramVersion =
+                decode(row.map_err(unavailable)?.1.value())?;
+            if v.revision > since {
+                records.versions.push(v);
+            }
+        }
+        let groups = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+        for row in txn
+            .open_table(RELEASES)
+            .map_err(unavailable)?
+            .iter()
+            .map_err(unavailable)?
+        {
+            let r: crate::release::Release = decode(row.map_err(unavailable)?.1.value())?;
+            if r.revision <= since {
+                continue;
+            }
+            if let Some(bytes) = groups.get(r.id).map_err(unavailable)? {
+                let group = TestGroup::from_lines(bytes.value())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                records.test_groups.push((r.id, Arc::new(group)));
+            }
+            records.releases.push(r);
+        }
+        Ok(records)
+    }
+
+    fn write_batch(&self, batch: &Batch) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(unavailable)?;
+        {
+            let mut meta = txn.open_table(META).map_err(unavailable)?;
+            let actual = meta
+                .get(REVISION)
+                .map_err(unavailable)?
+                .map(|g| g.value())
+                .unwrap_or(0);
+            if actual != batch.base_revision {
+                return Err(StoreError::Conflict {
+                    expected: batch.base_revision,
+                    actual,
+                });
+            }
+            meta.insert(REVISION, batch.revision())
+                .map_err(unavailable)?;
+            let mut apps = txn.open_table(APPS).map_err(unavailable)?;
+            for app in &batch.apps {
+                apps.insert(app.id.as_str(), encode(app)?.as_slice())
+                    .map_err(unavailable)?;
+            }
+            let mut versions = txn.open_table(VERSIONS).map_err(unavailable)?;
+            for v in &batch.versions {
+                let key = (v.mini_program.as_str(), v.version.as_str());
+                versions
+                    .insert(key, encode(v)?.as_slice())
+                    .map_err(unavailable)?;
+            }
+            let mut releases = txn.open_table(RELEASES).map_err(unavailable)?;
+            for r in &batch.releases {
+                releases
+                    .insert(r.id, encode(r)?.as_slice())
+                    .map_err(unavailable)?;
+            }
+            let mut groups = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+            for (id, group) in &batch.test_groups {
+                groups
+                    .insert(*id, group.to_lines().as_slice())
+                    .map_err(unavailable)?;
+            }
+            let mut history = txn.open_table(HISTORY).map_err(unavailable)?;
+            for h in &batch.history {
+                let key = (h.release_id, h.revision);
+                history
+                    .insert(key, encode(h)?.as_slice())
+                    .map_err(unavailable)?;
+            }
+        }
+        // Durability::Immediate (the default): fsynced before commit returns.
+        txn.commit().map_err(unavailable)
+    }
+
+    fn read_history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let txn = self.db.begin_read().map_err(unavailable)?;
+        let table = txn.open_table(HISTORY).map_err(unavailable)?;
+        let rows = table
+            .range((release, 0)..=(release, u64::MAX))
+            .map_err(unavailable)?;
+        rows.map(|row| decode(row.map_err(unavailable)?.1.value()))
+            .collect()
+    }
+
+    async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(EmbeddedStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(store))
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for EmbeddedStore {
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn load(&self) -> Result<Records, StoreError> {
+        self.blocking(|s| s.read_records(0)).await
+    }
+
+    async fn changes_since(&self, since: u64) -> Result<Records, StoreError> {
+        self.blocking(move |s| s.read_records(since)).await
+    }
+
+    async fn revision(&self) -> Result<u64, StoreError> {
+        self.blocking(|s| s.read_revision()).await
+    }
+
+    async fn commit(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
+        let revision = batch.revision();
+        self.blocking(move |s| s.write_batch(&batch)).await?;
+        self.revisions.send_replace(revision);
+        Ok(())
+    }
+
+    async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.blocking(move |s| s.read_history(release)).await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.revisions.subscribe()
+    }
+}

@@ -1,0 +1,67 @@
+//! Durable storage of control-plane state behind one trait, with the embedded (single
+//! node) and Redis (many nodes) backends side by side.
+//!
+//! A store holds one global revision. Every accepted action becomes one [`Batch`]
+//! committed atomically with a compare-and-set on that revision, so two writers (two
+//! tasks, or two gateway nodes) never both commit on the same base: the loser gets
+//! [`StoreError::Conflict`], catches up and decides again.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::release::{App, Batch, HistoryEntry, MiniProgramVersion, Release, ReleaseId, TestGroup};
+
+pub mod embedded;
+
+/// Records as a store holds them: everything, or what changed after a revision.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    /// The store's revision when the records were read.
+    pub revision: u64,
+    pub apps: Vec<App>,
+    pub versions: Vec<MiniProgramVersion>,
+    pub releases: Vec<Release>,
+    pub test_groups: Vec<(ReleaseId, Arc<TestGroup>)>,
+}
+
+/// Every way a store can fail.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The store's revision moved since the batch was decided: catch up and decide again.
+    #[error("revision conflict: batch based on {expected}, store at {actual}")]
+    Conflict { expected: u64, actual: u64 },
+    /// The store cannot be reached or cannot write now; nothing was committed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store holds data this version cannot read.
+    #[error("store data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Durable control-plane state shared by the nodes of one deployment.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and `/readyz`.
+    fn kind(&self) -> &'static str;
+
+    /// Reads every record, for a cold start.
+    async fn load(&self) -> Result<Records, StoreError>;
+
+    /// Reads the records changed after revision `since`.
+    async fn changes_since(&self, since: u64) -> Result<Records, StoreError>;
+
+    /// The store's current revision; also proves the store is reachable.
+    async fn revision(&self) -> Result<u64, StoreError>;
+
+    /// Commits `batch` atomically and durably iff the store is still at
+    /// `batch.base_revision`; the store is then at `batch.revision()`.
+    async fn commit(&self, batch: Arc<Batch>) -> Result<(), StoreError>;
+
+    /// A release's history, oldest first.
+    async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Revisions committed by any writer, as they become known (a single-node store
+    /// only sees its own commits).
+    fn subscribe(&self) -> watch::Receiver<u64>;
+}

@@ -1,0 +1,1 @@
+//! Table-driven and property tests of the workflow (written by a helper).
