@@ -9,9 +9,13 @@
 #![forbid(unsafe_code)]
 
 pub mod bucket;
+pub mod config;
 pub mod control;
+pub mod health;
+pub mod http;
 pub mod model;
 pub mod release;
+pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod workflow;

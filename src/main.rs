@@ -1,1 +1,118 @@
-fn main() {}
+//! The `graygate` command line: `serve` (the default), `check-config`, `hash-token`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use graygate::config::{Config, DEFAULT_PATH};
+use graygate::server::Server;
+
+#[derive(Parser)]
+#[command(
+    name = "graygate",
+    version,
+    about = "Grayscale rollout gateway for super-app mini programs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway: client listener (resolve) and admin listener (admin API).
+    Serve {
+        #[arg(long, default_value = DEFAULT_PATH, env = "GRAYGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Load and validate the config (file plus GRAYGATE_* overrides), then exit.
+    CheckConfig {
+        #[arg(long, default_value = DEFAULT_PATH, env = "GRAYGATE_CONFIG")]
+        config: PathBuf,
+    },
+    /// Read a bearer token on stdin and print the token_sha256 to put in the config.
+    HashToken,
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("graygate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve {
+        config: PathBuf::from(DEFAULT_PATH),
+    }) {
+        Command::Serve { config } => serve(Config::load(&config)?),
+        Command::CheckConfig { config } => {
+            let c = Config::load(&config)?;
+            println!(
+                "{}: ok ({} store, {} tokens, {} apps)",
+                config.display(),
+                match c.store.kind {
+                    graygate::config::StoreKind::Embedded => "embedded",
+                    graygate::config::StoreKind::Redis => "redis",
+                },
+                c.auth.tokens.len(),
+                c.apps.len()
+            );
+            Ok(())
+        }
+        Command::HashToken => {
+            let mut token = String::new();
+            std::io::stdin().read_line(&mut token)?;
+            if token.trim().is_empty() {
+                return Err("no token on stdin".into());
+            }
+            println!("{}", graygate::http::auth::hash_token(&token));
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GRAYGATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let server = Server::start(&config).await?;
+        let (client, admin) = (server.client_addr()?, server.admin_addr()?);
+        tracing::info!(%client, %admin, "graygate listening");
+        // A stable line on stdout for scripts and tests that start the gateway on port 0.
+        println!("graygate listening client={client} admin={admin}");
+        server.run(shutdown_signal()).await?;
+        tracing::info!("graygate stopped");
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

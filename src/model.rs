@@ -29,7 +29,7 @@ fn is_ident_char(b: u8) -> bool {
 }
 
 /// Checks `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`.
-fn check_ident(field: &'static str, s: &str) -> Result<(), InvalidValue> {
+pub fn check_ident(field: &'static str, s: &str) -> Result<(), InvalidValue> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 128 {
         return Err(InvalidValue::new(field, "must be 1 to 128 characters"));
@@ -435,6 +435,11 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
+const RFC3339_MILLIS: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
+/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-25T16:34:47.100Z`.
 pub fn rfc3339(ms: Millis) -> String {
     let nanos = i128::from(ms) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)

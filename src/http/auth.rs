@@ -1,0 +1,125 @@
+//! Bearer-token authentication for the admin API. Tokens are configured by their SHA-256
+//! only; a presented token is hashed and compared in constant time against every
+//! configured hash, so neither the match nor its position leaks through timing.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::error::ApiError;
+use crate::config::TokenConfig;
+use crate::model::{Actor, Role};
+
+struct Credential {
+    name: String,
+    role: Role,
+    sha256: [u8; 32],
+}
+
+/// The configured tokens.
+pub struct Auth {
+    credentials: Vec<Credential>,
+}
+
+impl Auth {
+    /// Builds from validated config (hashes are 64 hex characters there).
+    pub fn new(tokens: &[TokenConfig]) -> Auth {
+        let credentials = tokens
+            .iter()
+            .filter_map(|t| {
+                let mut sha256 = [0u8; 32];
+                hex::decode_to_slice(t.token_sha256.to_ascii_lowercase(), &mut sha256).ok()?;
+                Some(Credential {
+                    name: t.name.clone(),
+                    role: t.role,
+                    sha256,
+                })
+            })
+            .collect();
+        Auth { credentials }
+    }
+
+    /// The actor a raw `Authorization` header value identifies.
+    pub fn authenticate(&self, header: Option<&[u8]>) -> Result<Actor, ApiError> {
+        let token = header
+            .and_then(|h| h.strip_prefix(b"Bearer "))
+            .map(|t| t.trim_ascii())
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let digest = Sha256::digest(token);
+        let mut found: Option<&Credential> = None;
+        for c in &self.credentials {
+            if bool::from(c.sha256.ct_eq(digest.as_slice())) {
+                found = Some(c);
+            }
+        }
+        found
+            .map(|c| Actor {
+                name: c.name.clone(),
+                role: c.role,
+            })
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Hex SHA-256 of a token, as `token_sha256` wants it.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.trim().as_bytes()))
+}
+
+/// Extracts the authenticated [`Actor`] of an admin request (401 otherwise).
+pub struct Authenticated(pub Actor);
+
+impl<S> FromRequestParts<S> for Authenticated
+where
+    S: Send + Sync,
+    std::sync::Arc<Auth>: axum::extract::FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let auth: std::sync::Arc<Auth> = axum::extract::FromRef::from_ref(state);
+        let header = parts.headers.get(AUTHORIZATION).map(|v| v.as_bytes());
+        auth.authenticate(header).map(Authenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> Auth {
+        Auth::new(&[
+            TokenConfig {
+                name: "alice".into(),
+                role: Role::Admin,
+                token_sha256: hash_token("s3cret"),
+            },
+            TokenConfig {
+                name: "rita".into(),
+                role: Role::Reviewer,
+                token_sha256: hash_token("other"),
+            },
+        ])
+    }
+
+    #[test]
+    fn bearer_tokens_map_to_their_actor() {
+        let a = auth();
+        let alice = a.authenticate(Some(b"Bearer s3cret")).map(|x| x.name);
+        assert_eq!(alice.ok().as_deref(), Some("alice"));
+        let rita = a.authenticate(Some(b"Bearer other")).map(|x| x.role);
+        assert_eq!(rita.ok(), Some(Role::Reviewer));
+        for bad in [
+            None,
+            Some(&b"Bearer wrong"[..]),
+            Some(b"s3cret"),
+            Some(b"Bearer "),
+            Some(b"Basic s3cret"),
+        ] {
+            assert!(matches!(a.authenticate(bad), Err(ApiError::Unauthorized)));
+        }
+    }
+}

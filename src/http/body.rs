@@ -1,0 +1,46 @@
+//! A request body read whole (within the route's size limit) and parsed as JSON on
+//! demand, so every malformed or oversized body gets the JSON error format.
+
+use std::marker::PhantomData;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+pub struct Body<T> {
+    bytes: Bytes,
+    _shape: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Body<T> {
+    /// Parses the body as the endpoint's JSON shape.
+    pub fn parse(&self) -> Result<T, ApiError> {
+        self.parse_as()
+    }
+
+    /// Parses the body as another shape (for endpoints whose shape depends on the path).
+    pub fn parse_as<U: DeserializeOwned>(&self) -> Result<U, ApiError> {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::BadJson("expected a JSON body".into()));
+        }
+        serde_json::from_slice(&self.bytes).map_err(|e| ApiError::BadJson(e.to_string()))
+    }
+}
+
+impl<S: Send + Sync, T> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(Body {
+                bytes,
+                _shape: PhantomData,
+            }),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+            Err(r) => Err(ApiError::BadRequest(r.body_text())),
+        }
+    }
+}

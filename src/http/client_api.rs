@@ -1,0 +1,199 @@
+//! Client API (SPEC §4): `GET /v1/resolve`, `POST /v1/resolve`. Each request loads the
+//! current snapshot once and answers from its precomputed JSON fragments; nothing here
+//! touches the control plane or the store.
+
+use std::borrow::Cow;
+
+use axum::body::Body as HttpBody;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::ClientState;
+use super::body::Body;
+use super::error::ApiError;
+use crate::model::{Env, InvalidValue, check_ident, check_user_id};
+use crate::snapshot::Snapshot;
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
+/// A validated resolve request; borrowed from the query string when it has no escapes.
+struct Params<'a> {
+    app: Cow<'a, str>,
+    env: Env,
+    mini_program: Cow<'a, str>,
+    user: Cow<'a, str>,
+}
+
+fn parse_params(query: &str) -> Result<Params<'_>, ApiError> {
+    let (mut app, mut env, mut mp, mut user) = (None, None, None, None);
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let slot = match &*key {
+            "app" => &mut app,
+            "env" => &mut env,
+            "mini_program" => &mut mp,
+            "user" => &mut user,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter {other:?}"
+                )));
+            }
+        };
+        if slot.replace(value).is_some() {
+            return Err(ApiError::BadRequest(format!(
+                "query parameter {key:?} given twice"
+            )));
+        }
+    }
+    let missing =
+        |name: &str| ApiError::BadRequest(format!("query parameter {name:?} is required"));
+    let app = app.ok_or_else(|| missing("app"))?;
+    let env = env.ok_or_else(|| missing("env"))?;
+    let mini_program = mp.ok_or_else(|| missing("mini_program"))?;
+    let user = user.ok_or_else(|| missing("user"))?;
+    check_ident("app", &app)?;
+    check_ident("mini_program", &mini_program)?;
+    check_user_id(&user)?;
+    Ok(Params {
+        app,
+        env: env.parse()?,
+        mini_program,
+        user,
+    })
+}
+
+fn etag(snapshot: &Snapshot) -> HeaderValue {
+    let mut buf = itoa::Buffer::new();
+    let rev = buf.format(snapshot.revision());
+    let mut tag = String::with_capacity(rev.len() + 2);
+    tag.push('"');
+    tag.push_str(rev);
+    tag.push('"');
+    HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>, etag: HeaderValue) -> Response {
+    let mut response = Response::new(HttpBody::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, JSON);
+    headers.insert(header::CACHE_CONTROL, NO_CACHE);
+    headers.insert(header::ETAG, etag);
+    response
+}
+
+/// Appends `,"revision":N}` to a fragment.
+fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &str) {
+    out.extend_from_slice(fragment);
+    out.extend_from_slice(b",\"revision\":");
+    out.extend_from_slice(revision.as_bytes());
+    out.push(b'}');
+}
+
+/// `GET /v1/resolve?app=&env=&mini_program=&user=`.
+pub async fn resolve(State(s): State<ClientState>, req: Request) -> Response {
+    match resolve_one(&s, &req) {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn resolve_one(s: &ClientState, req: &Request) -> Result<Response, ApiError> {
+    let p = parse_params(req.uri().query().unwrap_or(""))?;
+    let snapshot = s.snapshot.load();
+    let tag = etag(&snapshot);
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == tag.as_bytes())
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, tag);
+        return Ok(response);
+    }
+    let served = snapshot
+        .resolve(&p.app, p.env, &p.mini_program, &p.user)
+        .ok_or(ApiError::NotReleased)?;
+    let mut rev = itoa::Buffer::new();
+    let rev = rev.format(snapshot.revision());
+    let mut body = Vec::with_capacity(served.fragment.len() + 32);
+    close_fragment(&mut body, &served.fragment, rev);
+    Ok(json_response(StatusCode::OK, body, tag))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    app: String,
+    env: String,
+    user: String,
+    #[serde(default)]
+    mini_programs: Option<Vec<String>>,
+}
+
+/// `POST /v1/resolve`: several mini programs for one user, or every mini program of the
+/// target when `mini_programs` is omitted.
+pub async fn resolve_batch(
+    State(s): State<ClientState>,
+    body: Body<BatchRequest>,
+) -> Result<Response, ApiError> {
+    let b = body.parse()?;
+    check_ident("app", &b.app)?;
+    let env: Env = b.env.parse()?;
+    check_user_id(&b.user)?;
+    let snapshot = s.snapshot.load();
+    let mut rev = itoa::Buffer::new();
+    let rev = rev.format(snapshot.revision());
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(b"{\"revision\":");
+    out.extend_from_slice(rev.as_bytes());
+    out.extend_from_slice(b",\"results\":{");
+    let mut first = true;
+    let mut entry = |out: &mut Vec<u8>, mp: &str, fragment: Option<&[u8]>| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        // Mini program ids are [A-Za-z0-9._-]: nothing to escape.
+        out.push(b'"');
+        out.extend_from_slice(mp.as_bytes());
+        out.extend_from_slice(b"\":");
+        match fragment {
+            Some(f) => close_fragment(out, f, rev),
+            None => out.extend_from_slice(b"null"),
+        }
+    };
+    match &b.mini_programs {
+        Some(list) => {
+            if list.len() > s.max_batch {
+                let msg = format!("at most {} mini programs per batch", s.max_batch);
+                return Err(InvalidValue::new("mini_programs", msg).into());
+            }
+            let mut seen = std::collections::HashSet::with_capacity(list.len());
+            for mp in list {
+                check_ident("mini_program", mp)?;
+                if seen.insert(mp.as_str()) {
+                    let served = snapshot.resolve(&b.app, env, mp, &b.user);
+                    entry(&mut out, mp, served.map(|x| &x.fragment[..]));
+                }
+            }
+        }
+        None => {
+            for (mp, route) in snapshot
+                .target(&b.app, env)
+                .into_iter()
+                .flat_map(|t| t.iter())
+            {
+                entry(
+                    &mut out,
+                    mp,
+                    route.resolve(&b.user).map(|x| &x.fragment[..]),
+                );
+            }
+        }
+    }
+    out.extend_from_slice(b"}}");
+    Ok(json_response(StatusCode::OK, out, etag(&snapshot)))
+}

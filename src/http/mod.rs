@@ -1,0 +1,112 @@
+//! The two listeners of SPEC §4. The client router (resolve, health) depends only on the
+//! snapshot cell and the health flags; the admin router (admin API, health) on the
+//! control plane. Routers are plain values so tests can drive them without a socket.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+
+use crate::config::LimitsConfig;
+use crate::control::Control;
+use crate::health::Health;
+use crate::snapshot::SnapshotCell;
+
+pub mod admin_api;
+pub mod auth;
+mod body;
+pub mod client_api;
+pub mod error;
+
+use auth::Auth;
+use error::ApiError;
+
+/// What client handlers may see: the snapshot and health, nothing of the control plane.
+#[derive(Clone)]
+pub struct ClientState {
+    pub snapshot: Arc<SnapshotCell>,
+    pub health: Arc<Health>,
+    pub max_batch: usize,
+}
+
+/// What admin handlers see.
+#[derive(Clone)]
+pub struct AdminState {
+    pub control: Arc<Control>,
+    pub auth: Arc<Auth>,
+    pub snapshot: Arc<SnapshotCell>,
+    pub health: Arc<Health>,
+}
+
+impl FromRef<AdminState> for Arc<Auth> {
+    fn from_ref(s: &AdminState) -> Arc<Auth> {
+        Arc::clone(&s.auth)
+    }
+}
+
+async fn healthz() -> Response {
+    axum::Json(serde_json::json!({ "status": "alive" })).into_response()
+}
+
+fn readiness(health: &Health, snapshot: &SnapshotCell) -> Response {
+    axum::Json(health.readiness(snapshot.load().revision())).into_response()
+}
+
+async fn no_route() -> ApiError {
+    ApiError::NoRoute
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+pub fn client_router(state: ClientState) -> Router {
+    Router::new()
+        .route(
+            "/v1/resolve",
+            get(client_api::resolve).post(client_api::resolve_batch),
+        )
+        .route("/healthz", get(healthz))
+        .route(
+            "/readyz",
+            get(|State(s): State<ClientState>| async move { readiness(&s.health, &s.snapshot) }),
+        )
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(256 * 1024))
+        .with_state(state)
+}
+
+pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
+    use admin_api as a;
+    let test_group =
+        put(a::put_test_group).layer(DefaultBodyLimit::max(limits.max_test_group_bytes));
+    Router::new()
+        .route("/v1/admin/apps", get(a::list_apps))
+        .route("/v1/admin/apps/{app}", get(a::get_app).put(a::put_app))
+        .route(
+            "/v1/admin/mini-programs/{mp}/versions",
+            get(a::list_versions).post(a::add_version),
+        )
+        .route(
+            "/v1/admin/releases",
+            get(a::list_releases).post(a::create_release),
+        )
+        .route("/v1/admin/releases/{id}", get(a::get_release))
+        .route("/v1/admin/releases/{id}/history", get(a::history))
+        .route("/v1/admin/releases/{id}/config", put(a::put_config))
+        .route("/v1/admin/releases/{id}/test-group", test_group)
+        .route("/v1/admin/releases/{id}/{action}", post(a::action))
+        .route("/v1/admin/explain", get(a::explain))
+        .route("/healthz", get(healthz))
+        .route(
+            "/readyz",
+            get(|State(s): State<AdminState>| async move { readiness(&s.health, &s.snapshot) }),
+        )
+        .fallback(no_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .with_state(state)
+}

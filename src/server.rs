@@ -1,0 +1,192 @@
+//! Start-up and shutdown: open the store, start the control plane, bind both listeners,
+//! keep the snapshot in step with the store, and drain in-flight requests on shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{Config, StoreKind};
+use crate::control::{Control, ControlError};
+use crate::health::Health;
+use crate::http::{self, AdminState, ClientState, auth::Auth};
+use crate::snapshot;
+use crate::store::{Store, StoreError, embedded::EmbeddedStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot start the control plane: {0}")]
+    Control(#[from] ControlError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// A gateway with its listeners bound, ready to [`Server::run`].
+pub struct Server {
+    client: TcpListener,
+    admin: TcpListener,
+    client_router: axum::Router,
+    admin_router: axum::Router,
+    control: Arc<Control>,
+    health: Arc<Health>,
+    check_every: Duration,
+    grace: Duration,
+}
+
+async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+    match config.store.kind {
+        StoreKind::Embedded => Ok(Arc::new(EmbeddedStore::open(&config.store.path)?)),
+        StoreKind::Redis => {
+            Err(StoreError::Unavailable("the redis store is not built yet".into()).into())
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
+}
+
+impl Server {
+    pub async fn start(config: &Config) -> Result<Server, StartError> {
+        let store = open_store(config).await?;
+        let health = Arc::new(Health::new(store.kind()));
+        let cell = snapshot::new_cell();
+        let control = Arc::new(Control::start(store, Arc::clone(&cell)).await?);
+        let apps = config
+            .apps
+            .iter()
+            .map(|a| (a.id.clone(), a.environments.clone()))
+            .collect();
+        for app in control.ensure_apps(apps).await? {
+            tracing::info!(app = %app, "target app created from the config file");
+        }
+        let client_state = ClientState {
+            snapshot: Arc::clone(&cell),
+            health: Arc::clone(&health),
+            max_batch: config.limits.max_batch,
+        };
+        let admin_state = AdminState {
+            control: Arc::clone(&control),
+            auth: Arc::new(Auth::new(&config.auth.tokens)),
+            snapshot: cell,
+            health: Arc::clone(&health),
+        };
+        if config.auth.tokens.is_empty() {
+            tracing::warn!(
+                "no [[auth.tokens]] configured: every admin request will be refused (401)"
+            );
+        }
+        Ok(Server {
+            client: bind(config.server.client_listen).await?,
+            admin: bind(config.server.admin_listen).await?,
+            client_router: http::client_router(client_state),
+            admin_router: http::admin_router(admin_state, &config.limits),
+            control,
+            health,
+            check_every: Duration::from_secs_f64(config.store.revision_check_seconds),
+            grace: Duration::from_secs(config.server.shutdown_grace_seconds),
+        })
+    }
+
+    pub fn client_addr(&self) -> std::io::Result<SocketAddr> {
+        self.client.local_addr()
+    }
+
+    pub fn admin_addr(&self) -> std::io::Result<SocketAddr> {
+        self.admin.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets in-flight
+    /// requests finish (up to the grace period).
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let sync = tokio::spawn(sync_loop(
+            Arc::clone(&self.control),
+            Arc::clone(&self.health),
+            self.check_every,
+            stopped(stop_rx.clone()),
+        ));
+        let client = axum::serve(self.client, self.client_router)
+            .with_graceful_shutdown(stopped(stop_rx.clone()))
+            .into_future();
+        let admin = axum::serve(self.admin, self.admin_router)
+            .with_graceful_shutdown(stopped(stop_rx))
+            .into_future();
+        let client = tokio::spawn(client);
+        let admin = tokio::spawn(admin);
+        shutdown.await;
+        tracing::info!("shutting down: draining in-flight requests");
+        let _ = stop_tx.send(true);
+        let drained = tokio::time::timeout(self.grace, async {
+            let (c, a) = (client.await, admin.await);
+            (c, a)
+        })
+        .await;
+        sync.abort();
+        match drained {
+            Ok((Ok(Ok(())), Ok(Ok(())))) => Ok(()),
+            Ok((Ok(Err(e)), _)) | Ok((_, Ok(Err(e)))) => Err(StartError::Serve(e)),
+            Ok(_) => Err(StartError::Serve(std::io::Error::other(
+                "a listener task panicked",
+            ))),
+            Err(_) => {
+                tracing::warn!(grace = ?self.grace, "requests still running after the grace period; exiting");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Keeps this node's snapshot in step with the store: on change notifications, and by
+/// a periodic revision check that also records whether the store is reachable.
+async fn sync_loop(
+    control: Arc<Control>,
+    health: Arc<Health>,
+    every: Duration,
+    stop: impl Future<Output = ()>,
+) {
+    let mut notified = control.store().subscribe();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(stop);
+    loop {
+        let known = tokio::select! {
+            _ = &mut stop => return,
+            _ = tick.tick() => match control.store().revision().await {
+                Ok(rev) => { health.store_reachable(true); rev }
+                Err(e) => {
+                    health.store_reachable(false);
+                    tracing::warn!(error = %e, "store unreachable; serving the last good snapshot");
+                    continue;
+                }
+            },
+            changed = notified.changed() => match changed {
+                Ok(()) => *notified.borrow_and_update(),
+                Err(_) => { notified = control.store().subscribe(); continue; }
+            },
+        };
+        if known > control.revision().await {
+            if let Err(e) = control.catch_up().await {
+                tracing::warn!(error = %e, "cannot catch up with the store");
+            }
+        }
+    }
+}
