@@ -225,7 +225,7 @@ impl Percentage {
 
 impl Serialize for Percentage {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 10_000 == 0 {
+        if self.0.is_multiple_of(10_000) {
             s.serialize_u32(self.0 / 10_000)
         } else {
             s.serialize_f64(self.as_percent())

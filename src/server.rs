@@ -183,10 +183,10 @@ async fn sync_loop(
                 Err(_) => { notified = control.store().subscribe(); continue; }
             },
         };
-        if known > control.revision().await {
-            if let Err(e) = control.catch_up().await {
-                tracing::warn!(error = %e, "cannot catch up with the store");
-            }
+        if known > control.revision().await
+            && let Err(e) = control.catch_up().await
+        {
+            tracing::warn!(error = %e, "cannot catch up with the store");
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Everything a response needs is precomputed here: each servable release carries its
 //! JSON fragment, so answering is a lookup, a hash and a copy.
 
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -144,14 +145,16 @@ impl Route {
     }
 }
 
-type Key = (Box<str>, Env, Box<str>);
+/// Route keys share their strings with the per-target lists, so copying the table on a
+/// change copies pointers, not strings.
+type Key = (Arc<str>, Env, Arc<str>);
 
 /// Borrowed form of a route key, so lookups do not allocate.
 struct Query<'a>(&'a str, Env, &'a str);
 
 impl Hash for Query<'_> {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        // Must match the tuple's derived Hash: each field in order.
+        // Must match the tuple's derived Hash: each field in order, `Arc<str>` as `str`.
         self.0.hash(h);
         self.1.hash(h);
         self.2.hash(h);
@@ -164,15 +167,15 @@ impl Equivalent<Key> for Query<'_> {
     }
 }
 
-/// The mini programs of one release target, sorted, for batch resolves.
-pub type TargetRoutes = Vec<(Box<str>, Arc<Route>)>;
+/// The mini programs of one release target, sorted by id, for batch resolves.
+pub type TargetRoutes = Vec<(Arc<str>, Arc<Route>)>;
 
 /// An immutable routing table at one revision.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     revision: u64,
     routes: HashMap<Key, Arc<Route>>,
-    targets: HashMap<(Box<str>, Env), Arc<TargetRoutes>>,
+    targets: HashMap<(Arc<str>, Env), Arc<TargetRoutes>>,
 }
 
 impl Snapshot {
@@ -199,45 +202,67 @@ impl Snapshot {
 
     /// Every mini program that can serve something in a release target, sorted by id.
     pub fn target(&self, app: &str, env: Env) -> Option<&Arc<TargetRoutes>> {
-        self.targets.get(&(Box::from(app), env))
+        self.targets.get(&TargetQuery(app, env))
     }
 
     /// A new snapshot at `revision` with the given routes replaced (`None` removes one).
-    /// Unchanged routes are shared with `self`, so the cost is one table copy of
-    /// pointers plus the changed routes.
+    /// Unchanged routes are shared with `self`: the cost is one copy of the pointer table
+    /// plus, per changed target, one merge of its sorted list.
     pub fn with_changes(&self, revision: u64, changes: Vec<(RouteKey, Option<Route>)>) -> Snapshot {
         let mut next = self.clone();
         next.revision = revision;
-        let mut touched: Vec<(Box<str>, Env)> = Vec::new();
+        let mut by_target: BTreeMap<(Arc<str>, Env), Vec<RouteChange>> = BTreeMap::new();
         for (key, route) in changes {
-            let k: Key = (
-                key.app.as_str().into(),
-                key.env,
-                key.mini_program.as_str().into(),
-            );
-            touched.push((k.0.clone(), k.1));
-            match route {
-                Some(route) => next.routes.insert(k, Arc::new(route)),
+            let app: Arc<str> = key.app.as_str().into();
+            let mp: Arc<str> = key.mini_program.as_str().into();
+            let route = route.map(Arc::new);
+            let k: Key = (Arc::clone(&app), key.env, Arc::clone(&mp));
+            match &route {
+                Some(r) => next.routes.insert(k, Arc::clone(r)),
                 None => next.routes.remove(&k),
             };
+            by_target
+                .entry((app, key.env))
+                .or_default()
+                .push((mp, route));
         }
-        touched.sort();
-        touched.dedup();
-        for target in touched {
-            let mut list: TargetRoutes = next
-                .routes
-                .iter()
-                .filter(|(k, _)| *k.0 == *target.0 && k.1 == target.1)
-                .map(|(k, r)| (k.2.clone(), Arc::clone(r)))
-                .collect();
-            list.sort_by(|a, b| a.0.cmp(&b.0));
+        for (target, changes) in by_target {
+            let mut list: BTreeMap<Arc<str>, Arc<Route>> = next
+                .targets
+                .get(&TargetQuery(&target.0, target.1))
+                .map(|l| l.iter().cloned().collect())
+                .unwrap_or_default();
+            for (mp, route) in changes {
+                match route {
+                    Some(r) => list.insert(mp, r),
+                    None => list.remove(&mp),
+                };
+            }
             if list.is_empty() {
-                next.targets.remove(&target);
+                next.targets.remove(&TargetQuery(&target.0, target.1));
             } else {
-                next.targets.insert(target, Arc::new(list));
+                next.targets
+                    .insert(target, Arc::new(list.into_iter().collect()));
             }
         }
         next
+    }
+}
+
+type RouteChange = (Arc<str>, Option<Arc<Route>>);
+
+struct TargetQuery<'a>(&'a str, Env);
+
+impl Hash for TargetQuery<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash(h);
+        self.1.hash(h);
+    }
+}
+
+impl Equivalent<(Arc<str>, Env)> for TargetQuery<'_> {
+    fn equivalent(&self, k: &(Arc<str>, Env)) -> bool {
+        *k.0 == *self.0 && k.1 == self.1
     }
 }
 

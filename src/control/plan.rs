@@ -265,21 +265,20 @@ pub fn act(
         &transition,
         cmd.details(),
     ));
-    if transition.archives_previous_full {
-        if let Some(previous) = state.current_full(&release.route()) {
-            let archive = Transition {
-                from: Status::FullRelease,
-                to: Status::Archived,
-                percentage: Percentage::ZERO,
-                archives_previous_full: false,
-            };
-            let archived = advance(previous, &archive, revision, now);
-            let details = json!({ "superseded_by": id });
-            batch
-                .history
-                .push(entry(&archived, actor, "archive", &archive, details));
-            batch.releases.push(archived);
-        }
+    let previous_full = state.current_full(&release.route());
+    if let Some(previous) = previous_full.filter(|_| transition.archives_previous_full) {
+        let archive = Transition {
+            from: Status::FullRelease,
+            to: Status::Archived,
+            percentage: Percentage::ZERO,
+            archives_previous_full: false,
+        };
+        let archived = advance(previous, &archive, revision, now);
+        let details = json!({ "superseded_by": id });
+        batch
+            .history
+            .push(entry(&archived, actor, "archive", &archive, details));
+        batch.releases.push(archived);
     }
     batch.releases.push(next);
     Ok(batch)
