@@ -14,7 +14,7 @@ use crate::control::{Control, ControlError};
 use crate::health::Health;
 use crate::http::{self, AdminState, ClientState, auth::Auth};
 use crate::snapshot;
-use crate::store::{Store, StoreError, embedded::EmbeddedStore};
+use crate::store::{Store, StoreError, embedded::EmbeddedStore, redis::RedisStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -47,7 +47,10 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match config.store.kind {
         StoreKind::Embedded => Ok(Arc::new(EmbeddedStore::open(&config.store.path)?)),
         StoreKind::Redis => {
-            Err(StoreError::Unavailable("the redis store is not built yet".into()).into())
+            let url = config.store.url.as_deref().unwrap_or_default();
+            Ok(Arc::new(
+                RedisStore::connect(url, &config.store.namespace).await?,
+            ))
         }
     }
 }

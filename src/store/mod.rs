@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use crate::release::{App, Batch, HistoryEntry, MiniProgramVersion, Release, ReleaseId, TestGroup};
 
 pub mod embedded;
+pub mod redis;
 
 /// Records as a store holds them: everything, or what changed after a revision.
 #[derive(Debug, Clone, Default)]

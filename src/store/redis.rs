@@ -1,0 +1,337 @@
+//! The many-node store: state in Redis under a key namespace, every batch committed by
+//! one Lua script (atomic on the server) that compares the global revision first, and
+//! change notification over pub/sub.
+//!
+//! Keys (all share the `{ns}` hash tag, so they live in one cluster slot):
+//! `{ns}:revision`, `{ns}:apps` / `{ns}:versions` / `{ns}:releases` (hashes of JSON),
+//! `{ns}:test_group:<id>` (newline-separated ids), `{ns}:history:<id>` (list of JSON),
+//! `{ns}:changes` (sorted set: record → revision of its last change, for catch-up) and the
+//! channel `{ns}:revisions`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, Script};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use super::{Records, Store, StoreError};
+use crate::release::{Batch, HistoryEntry, ReleaseId, TestGroup};
+
+const COMMIT: &str = r#"
+local ns = ARGV[1]
+local current = redis.call('GET', ns .. ':revision') or '0'
+if current ~= ARGV[2] then
+  return {'conflict', current}
+end
+local rev = ARGV[3]
+local i = 4
+while i + 2 <= #ARGV do
+  local op, key, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if op == 'app' then
+    redis.call('HSET', ns .. ':apps', key, value)
+  elseif op == 'version' then
+    redis.call('HSET', ns .. ':versions', key, value)
+  elseif op == 'release' then
+    redis.call('HSET', ns .. ':releases', key, value)
+  elseif op == 'group' then
+    redis.call('SET', ns .. ':test_group:' .. key, value)
+  elseif op == 'history' then
+    redis.call('RPUSH', ns .. ':history:' .. key, value)
+  end
+  if op ~= 'history' and op ~= 'group' then
+    redis.call('ZADD', ns .. ':changes', rev, op .. ':' .. key)
+  end
+  i = i + 3
+end
+redis.call('SET', ns .. ':revision', rev)
+redis.call('PUBLISH', ns .. ':revisions', rev)
+return {'ok', rev}
+"#;
+
+/// Reads every record changed after ARGV[2] in one atomic step: [revision, kind, value, …].
+const CHANGES: &str = r#"
+local ns = ARGV[1]
+local out = {redis.call('GET', ns .. ':revision') or '0'}
+local members = redis.call('ZRANGEBYSCORE', ns .. ':changes', '(' .. ARGV[2], '+inf')
+for _, m in ipairs(members) do
+  local kind, key = string.match(m, '^(%a+):(.*)$')
+  local value = redis.call('HGET', ns .. ':' .. kind .. 's', key)
+  if value then
+    table.insert(out, kind)
+    table.insert(out, value)
+    if kind == 'release' then
+      local group = redis.call('GET', ns .. ':test_group:' .. key)
+      if group then
+        table.insert(out, 'group:' .. key)
+        table.insert(out, group)
+      end
+    end
+  end
+end
+return out
+"#;
+
+/// A Redis-backed [`Store`]. Cheap to clone.
+#[derive(Clone)]
+pub struct RedisStore {
+    conn: ConnectionManager,
+    ns: Arc<str>,
+    commit: Arc<Script>,
+    changes: Arc<Script>,
+    revisions: Arc<watch::Sender<u64>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl RedisStore {
+    /// Connects to `url` and starts following the namespace's revision channel.
+    pub async fn connect(url: &str, namespace: &str) -> Result<RedisStore, StoreError> {
+        let client = Client::open(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad redis url: {e}")))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(3)))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
+            .await
+            .map_err(unavailable)?;
+        let store = RedisStore {
+            conn,
+            ns: Arc::from(format!("{{{namespace}}}")),
+            commit: Arc::new(Script::new(COMMIT)),
+            changes: Arc::new(Script::new(CHANGES)),
+            revisions: Arc::new(watch::channel(0).0),
+        };
+        let revision = store.revision().await?;
+        store.revisions.send_replace(revision);
+        store.warn_unless_durable().await;
+        tokio::spawn(follow_revisions(
+            client,
+            format!("{}:revisions", store.ns),
+            Arc::downgrade(&store.revisions),
+        ));
+        Ok(store)
+    }
+
+    /// Acknowledged writes survive a Redis restart only with the AOF fsynced on every write.
+    async fn warn_unless_durable(&self) {
+        let mut conn = self.conn.clone();
+        let reply: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("appendfsync")
+            .query_async(&mut conn)
+            .await;
+        let aof: Result<Vec<String>, _> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("appendonly")
+            .query_async(&mut conn)
+            .await;
+        let on = aof.ok().and_then(|v| v.get(1).cloned()) == Some("yes".into());
+        let always = reply.ok().and_then(|v| v.get(1).cloned()) == Some("always".into());
+        if !(on && always) {
+            tracing::warn!(
+                "redis is not running with appendonly yes + appendfsync always: acknowledged admin writes can be lost if Redis restarts"
+            );
+        }
+    }
+
+    fn key(&self, suffix: &str) -> String {
+        format!("{}:{suffix}", self.ns)
+    }
+
+    async fn read_changes(&self, since: u64) -> Result<Records, StoreError> {
+        let mut conn = self.conn.clone();
+        let reply: Vec<Vec<u8>> = self
+            .changes
+            .arg(&*self.ns)
+            .arg(since)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        let mut items = reply.into_iter();
+        let revision = items
+            .next()
+            .and_then(|r| String::from_utf8(r).ok())
+            .and_then(|r| r.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt("revision is not a number".into()))?;
+        let mut records = Records {
+            revision,
+            ..Records::default()
+        };
+        while let (Some(kind), Some(value)) = (items.next(), items.next()) {
+            match kind.as_slice() {
+                b"app" => records.apps.push(decode(&value)?),
+                b"version" => records.versions.push(decode(&value)?),
+                b"release" => records.releases.push(decode(&value)?),
+                group => {
+                    let id = group
+                        .strip_prefix(b"group:")
+                        .and_then(|id| std::str::from_utf8(id).ok())
+                        .and_then(|id| id.parse::<ReleaseId>().ok())
+                        .ok_or_else(|| StoreError::Corrupt("unknown change kind".into()))?;
+                    let group = TestGroup::from_lines(&value)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    records.test_groups.push((id, Arc::new(group)));
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    fn batch_args(batch: &Batch) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut args: Vec<Vec<u8>> = Vec::new();
+        let mut op = |kind: &str, key: String, value: Vec<u8>| {
+            args.push(kind.as_bytes().to_vec());
+            args.push(key.into_bytes());
+            args.push(value);
+        };
+        for app in &batch.apps {
+            op("app", app.id.to_string(), encode(app)?);
+        }
+        for v in &batch.versions {
+            op(
+                "version",
+                format!("{}/{}", v.mini_program, v.version),
+                encode(v)?,
+            );
+        }
+        for r in &batch.releases {
+            op("release", r.id.to_string(), encode(r)?);
+        }
+        for (id, group) in &batch.test_groups {
+            op("group", id.to_string(), group.to_lines());
+        }
+        for h in &batch.history {
+            op("history", h.release_id.to_string(), encode(h)?);
+        }
+        Ok(args)
+    }
+}
+
+/// Follows the revision channel for as long as the store exists, reconnecting with
+/// backoff; the periodic revision check covers whatever is missed while disconnected.
+async fn follow_revisions(
+    client: Client,
+    channel: String,
+    revisions: std::sync::Weak<watch::Sender<u64>>,
+) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if revisions.strong_count() == 0 {
+            return;
+        }
+        match client.get_async_pubsub().await {
+            Ok(mut pubsub) => {
+                if pubsub.subscribe(&channel).await.is_ok() {
+                    backoff = Duration::from_millis(100);
+                    let mut messages = pubsub.on_message();
+                    while let Some(msg) = messages.next().await {
+                        let Some(tx) = revisions.upgrade() else {
+                            return;
+                        };
+                        if let Ok(rev) = msg.get_payload::<u64>() {
+                            tx.send_if_modified(|known| {
+                                let newer = rev > *known;
+                                *known = (*known).max(rev);
+                                newer
+                            });
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "redis pub/sub unavailable; retrying"),
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(2));
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for RedisStore {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn load(&self) -> Result<Records, StoreError> {
+        self.read_changes(0).await
+    }
+
+    async fn changes_since(&self, since: u64) -> Result<Records, StoreError> {
+        self.read_changes(since).await
+    }
+
+    async fn revision(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let rev: Option<u64> = redis::cmd("GET")
+            .arg(self.key("revision"))
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(rev.unwrap_or(0))
+    }
+
+    async fn commit(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
+        let args = Self::batch_args(&batch)?;
+        let mut invocation = self.commit.prepare_invoke();
+        invocation
+            .arg(&*self.ns)
+            .arg(batch.base_revision)
+            .arg(batch.revision());
+        for a in &args {
+            invocation.arg(a.as_slice());
+        }
+        let mut conn = self.conn.clone();
+        let reply: Vec<String> = invocation
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        match reply.first().map(String::as_str) {
+            Some("ok") => {
+                self.revisions.send_if_modified(|known| {
+                    let newer = batch.revision() > *known;
+                    *known = (*known).max(batch.revision());
+                    newer
+                });
+                Ok(())
+            }
+            Some("conflict") => Err(StoreError::Conflict {
+                expected: batch.base_revision,
+                actual: reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0),
+            }),
+            _ => Err(StoreError::Corrupt(format!(
+                "unexpected commit reply {reply:?}"
+            ))),
+        }
+    }
+
+    async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let mut conn = self.conn.clone();
+        let rows: Vec<Vec<u8>> = redis::cmd("LRANGE")
+            .arg(self.key(&format!("history:{release}")))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        rows.iter().map(|r| decode(r)).collect()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.revisions.subscribe()
+    }
+}
