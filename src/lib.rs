@@ -13,6 +13,7 @@ pub mod config;
 pub mod control;
 pub mod health;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod release;
 pub mod server;

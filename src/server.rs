@@ -13,6 +13,7 @@ use crate::config::{Config, StoreKind};
 use crate::control::{Control, ControlError};
 use crate::health::Health;
 use crate::http::{self, AdminState, ClientState, auth::Auth};
+use crate::metrics::Metrics;
 use crate::snapshot;
 use crate::store::{Store, StoreError, embedded::EmbeddedStore, redis::RedisStore};
 
@@ -65,8 +66,9 @@ impl Server {
     pub async fn start(config: &Config) -> Result<Server, StartError> {
         let store = open_store(config).await?;
         let health = Arc::new(Health::new(store.kind()));
-        let cell = snapshot::new_cell();
-        let control = Arc::new(Control::start(store, Arc::clone(&cell)).await?);
+        let metrics = Metrics::new();
+        let cell = snapshot::new_cell(&metrics);
+        let control = Arc::new(Control::start(store, Arc::clone(&cell), metrics.clone()).await?);
         let apps = config
             .apps
             .iter()
@@ -79,12 +81,14 @@ impl Server {
             snapshot: Arc::clone(&cell),
             health: Arc::clone(&health),
             max_batch: config.limits.max_batch,
+            metrics: metrics.clone(),
         };
         let admin_state = AdminState {
             control: Arc::clone(&control),
             auth: Arc::new(Auth::new(&config.auth.tokens)),
             snapshot: cell,
             health: Arc::clone(&health),
+            metrics,
         };
         if config.auth.tokens.is_empty() {
             tracing::warn!(
@@ -177,6 +181,7 @@ async fn sync_loop(
                 Ok(rev) => { health.store_reachable(true); rev }
                 Err(e) => {
                     health.store_reachable(false);
+                    control.metrics().store_error("revision");
                     tracing::warn!(error = %e, "store unreachable; serving the last good snapshot");
                     continue;
                 }

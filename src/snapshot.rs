@@ -15,6 +15,7 @@ use hashbrown::{Equivalent, HashMap};
 use serde::Serialize;
 
 use crate::bucket;
+use crate::metrics::{Metrics, ServedCounters, TargetCounters};
 use crate::model::{Env, Status};
 use crate::release::{Release, ReleaseId, RouteKey, TestGroup};
 
@@ -45,6 +46,8 @@ pub struct Served {
     pub channel: Channel,
     /// `{"mini_program":…,"config":{…}` — the answer without `"revision"` and the closing brace.
     pub fragment: Bytes,
+    /// `served_total` and `resolve_requests_total` series of this answer, bound in advance.
+    pub counters: ServedCounters,
 }
 
 /// The in-flight release of a route that serves some users: its pilot test group and,
@@ -83,7 +86,7 @@ struct FragmentFields<'a> {
     config: &'a crate::release::ReleaseConfig,
 }
 
-fn served(input: &ReleaseInput<'_>, channel: Channel) -> Served {
+fn served(input: &ReleaseInput<'_>, channel: Channel, metrics: &Metrics) -> Served {
     let r = input.release;
     let fields = FragmentFields {
         mini_program: r.mini_program.as_str(),
@@ -101,6 +104,13 @@ fn served(input: &ReleaseInput<'_>, channel: Channel) -> Served {
         version: r.version.as_str().into(),
         channel,
         fragment: Bytes::from(json),
+        counters: metrics.served_counters(
+            r.app.as_str(),
+            r.env,
+            r.mini_program.as_str(),
+            r.version.as_str(),
+            channel,
+        ),
     }
 }
 
@@ -110,6 +120,7 @@ impl Route {
     pub fn build(
         full: Option<ReleaseInput<'_>>,
         in_flight: Option<ReleaseInput<'_>>,
+        metrics: &Metrics,
     ) -> Option<Route> {
         let in_flight = in_flight.filter(|i| {
             matches!(
@@ -124,10 +135,10 @@ impl Route {
                 _ => 0,
             },
             test_group: i.test_group.clone().filter(|g| !g.is_empty()),
-            pilot: served(&i, Channel::Pilot),
-            grayscale: served(&i, Channel::Grayscale),
+            pilot: served(&i, Channel::Pilot, metrics),
+            grayscale: served(&i, Channel::Grayscale, metrics),
         });
-        let full = full.map(|f| served(&f, Channel::Full));
+        let full = full.map(|f| served(&f, Channel::Full, metrics));
         (in_flight.is_some() || full.is_some()).then_some(Route { in_flight, full })
     }
 
@@ -170,15 +181,46 @@ impl Equivalent<Key> for Query<'_> {
 /// The mini programs of one release target, sorted by id, for batch resolves.
 pub type TargetRoutes = Vec<(Arc<str>, Arc<Route>)>;
 
+/// One release target that has routes: its mini programs and its miss counters.
+#[derive(Debug)]
+pub struct Target {
+    pub routes: TargetRoutes,
+    pub counters: TargetCounters,
+}
+
 /// An immutable routing table at one revision.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     revision: u64,
     routes: HashMap<Key, Arc<Route>>,
-    targets: HashMap<(Arc<str>, Env), Arc<TargetRoutes>>,
+    targets: HashMap<(Arc<str>, Env), Arc<Target>>,
+    /// Miss and error counters of requests for targets without routes.
+    other: TargetCounters,
 }
 
 impl Snapshot {
+    /// An empty snapshot at revision 0.
+    pub fn new(metrics: &Metrics) -> Snapshot {
+        Snapshot {
+            revision: 0,
+            routes: HashMap::new(),
+            targets: HashMap::new(),
+            other: metrics.target_counters(crate::metrics::OTHER, crate::metrics::OTHER),
+        }
+    }
+
+    /// Counters for a resolve of `app`/`env` that found nothing to serve or failed.
+    pub fn miss_counters(&self, app: &str, env: Env) -> &TargetCounters {
+        self.targets
+            .get(&TargetQuery(app, env))
+            .map_or(&self.other, |t| &t.counters)
+    }
+
+    /// Counters for requests that could not be parsed.
+    pub fn error_counters(&self) -> &TargetCounters {
+        &self.other
+    }
+
     pub fn revision(&self) -> u64 {
         self.revision
     }
@@ -201,14 +243,19 @@ impl Snapshot {
     }
 
     /// Every mini program that can serve something in a release target, sorted by id.
-    pub fn target(&self, app: &str, env: Env) -> Option<&Arc<TargetRoutes>> {
-        self.targets.get(&TargetQuery(app, env))
+    pub fn target(&self, app: &str, env: Env) -> Option<&TargetRoutes> {
+        self.targets.get(&TargetQuery(app, env)).map(|t| &t.routes)
     }
 
     /// A new snapshot at `revision` with the given routes replaced (`None` removes one).
     /// Unchanged routes are shared with `self`: the cost is one copy of the pointer table
     /// plus, per changed target, one merge of its sorted list.
-    pub fn with_changes(&self, revision: u64, changes: Vec<(RouteKey, Option<Route>)>) -> Snapshot {
+    pub fn with_changes(
+        &self,
+        revision: u64,
+        changes: Vec<(RouteKey, Option<Route>)>,
+        metrics: &Metrics,
+    ) -> Snapshot {
         let mut next = self.clone();
         next.revision = revision;
         let mut by_target: BTreeMap<(Arc<str>, Env), Vec<RouteChange>> = BTreeMap::new();
@@ -230,7 +277,7 @@ impl Snapshot {
             let mut list: BTreeMap<Arc<str>, Arc<Route>> = next
                 .targets
                 .get(&TargetQuery(&target.0, target.1))
-                .map(|l| l.iter().cloned().collect())
+                .map(|t| t.routes.iter().cloned().collect())
                 .unwrap_or_default();
             for (mp, route) in changes {
                 match route {
@@ -241,8 +288,14 @@ impl Snapshot {
             if list.is_empty() {
                 next.targets.remove(&TargetQuery(&target.0, target.1));
             } else {
+                let counters = next
+                    .targets
+                    .get(&TargetQuery(&target.0, target.1))
+                    .map(|t| t.counters.clone())
+                    .unwrap_or_else(|| metrics.target_counters(&target.0, target.1.as_str()));
+                let routes = list.into_iter().collect();
                 next.targets
-                    .insert(target, Arc::new(list.into_iter().collect()));
+                    .insert(target, Arc::new(Target { routes, counters }));
             }
         }
         next
@@ -270,8 +323,8 @@ impl Equivalent<(Arc<str>, Env)> for TargetQuery<'_> {
 pub type SnapshotCell = ArcSwap<Snapshot>;
 
 /// A new cell holding an empty snapshot.
-pub fn new_cell() -> Arc<SnapshotCell> {
-    Arc::new(ArcSwap::from_pointee(Snapshot::default()))
+pub fn new_cell(metrics: &Metrics) -> Arc<SnapshotCell> {
+    Arc::new(ArcSwap::from_pointee(Snapshot::new(metrics)))
 }
 
 /// Why a user gets what they get: `GET /v1/admin/explain`.
@@ -388,8 +441,9 @@ mod tests {
     fn precedence_is_pilot_then_grayscale_then_full() {
         let full = release(1, "1.0.0", Status::FullRelease, 0.0);
         let gray = release(2, "2.0.0", Status::GrayscaleRelease, 50.0);
-        let route =
-            Route::build(Some(input(&full, &[])), Some(input(&gray, &["vip"]))).expect("route");
+        let m = Metrics::new();
+        let route = Route::build(Some(input(&full, &[])), Some(input(&gray, &["vip"])), &m);
+        let route = route.expect("route");
         let pick = |u: &str| route.resolve(u).map(|s| (s.channel, s.release_id));
         assert_eq!(pick("vip"), Some((Channel::Pilot, 2)));
         let users: Vec<String> = (0..2000).map(|i| format!("user-{i}")).collect();
@@ -422,20 +476,22 @@ mod tests {
     #[test]
     fn pilot_testing_serves_only_the_group_and_preparation_nothing() {
         let pilot = release(2, "2.0.0", Status::PilotTesting, 0.0);
-        let route = Route::build(None, Some(input(&pilot, &["tester"]))).expect("route");
+        let m = Metrics::new();
+        let route = Route::build(None, Some(input(&pilot, &["tester"])), &m).expect("route");
         assert_eq!(
             route.resolve("tester").map(|s| s.channel),
             Some(Channel::Pilot)
         );
         assert!(route.resolve("someone-else").is_none());
         let prep = release(3, "3.0.0", Status::ReleasePreparation, 0.0);
-        assert!(Route::build(None, Some(input(&prep, &["tester"]))).is_none());
+        assert!(Route::build(None, Some(input(&prep, &["tester"])), &m).is_none());
     }
 
     #[test]
     fn fragments_are_the_answer_without_revision() {
         let full = release(1, "1.0.0", Status::FullRelease, 0.0);
-        let route = Route::build(Some(input(&full, &[])), None).expect("route");
+        let m = Metrics::new();
+        let route = Route::build(Some(input(&full, &[])), None, &m).expect("route");
         let served = route.resolve("anyone").expect("served");
         let mut body = served.fragment.to_vec();
         body.extend_from_slice(b",\"revision\":7}");
@@ -449,10 +505,9 @@ mod tests {
     #[test]
     fn changes_replace_and_remove_routes_and_target_lists() {
         let full = release(1, "1.0.0", Status::FullRelease, 0.0);
-        let s1 = Snapshot::default().with_changes(
-            1,
-            vec![(key(), Route::build(Some(input(&full, &[])), None))],
-        );
+        let m = Metrics::new();
+        let route = Route::build(Some(input(&full, &[])), None, &m);
+        let s1 = Snapshot::new(&m).with_changes(1, vec![(key(), route)], &m);
         assert_eq!(s1.revision(), 1);
         assert_eq!(
             s1.resolve("app", Env::Production, "mp-a", "u")
@@ -461,7 +516,7 @@ mod tests {
         );
         assert_eq!(s1.target("app", Env::Production).map(|t| t.len()), Some(1));
         assert!(s1.resolve("app", Env::Sandbox, "mp-a", "u").is_none());
-        let s2 = s1.with_changes(2, vec![(key(), None)]);
+        let s2 = s1.with_changes(2, vec![(key(), None)], &m);
         assert!(s2.resolve("app", Env::Production, "mp-a", "u").is_none());
         assert!(s2.target("app", Env::Production).is_none());
         assert!(

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use tokio::sync::Mutex;
 
+use crate::metrics::Metrics;
 use crate::model::{Actor, AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, Role, Status};
 use crate::release::{Batch, MiniProgramVersion, ReleaseId, RouteKey};
 use crate::snapshot::{ReleaseInput, Route, SnapshotCell};
@@ -67,6 +68,7 @@ pub struct Control {
     state: Mutex<State>,
     store: Arc<dyn Store>,
     snapshot: Arc<SnapshotCell>,
+    metrics: Metrics,
 }
 
 impl Control {
@@ -74,13 +76,18 @@ impl Control {
     pub async fn start(
         store: Arc<dyn Store>,
         snapshot: Arc<SnapshotCell>,
+        metrics: Metrics,
     ) -> Result<Control, ControlError> {
-        let records = store.load().await?;
+        let records = store
+            .load()
+            .await
+            .inspect_err(|_| metrics.store_error("load"))?;
         let state = State::from_records(records);
         let control = Control {
             state: Mutex::new(state),
             store,
             snapshot,
+            metrics,
         };
         {
             let state = control.state.lock().await;
@@ -92,6 +99,10 @@ impl Control {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Creates the apps of the config file that the store does not have yet.
@@ -189,12 +200,12 @@ impl Control {
         let result = self
             .commit(|s| plan::act(s, actor, id, &cmd, if_match, now).map(Some))
             .await;
-        let outcome = if result.is_ok() {
-            "accepted"
-        } else {
-            "refused"
+        let outcome = match &result {
+            Ok(_) => "accepted",
+            Err(ControlError::Store(_)) => "error",
+            Err(_) => "refused",
         };
-        tracing::debug!(release = id, action = %cmd_name(&cmd), outcome, "workflow action");
+        self.metrics.workflow_action(cmd_name(&cmd), outcome);
         result?;
         self.release(actor, id).await
     }
@@ -219,7 +230,10 @@ impl Control {
                     return Ok(true);
                 }
                 Err(StoreError::Conflict { .. }) => self.catch_up_locked(&mut state).await?,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    self.metrics.store_error("commit");
+                    return Err(e.into());
+                }
             }
         }
         Err(StoreError::Unavailable("too many concurrent writers; try again".into()).into())
@@ -233,7 +247,11 @@ impl Control {
     }
 
     async fn catch_up_locked(&self, state: &mut State) -> Result<(), ControlError> {
-        let records = self.store.changes_since(state.revision).await?;
+        let records = self
+            .store
+            .changes_since(state.revision)
+            .await
+            .inspect_err(|_| self.metrics.store_error("changes_since"))?;
         if records.revision > state.revision {
             let changed = state.merge(records);
             self.publish(state, changed);
@@ -241,19 +259,53 @@ impl Control {
         Ok(())
     }
 
-    /// Rebuilds the changed routes and swaps in a new snapshot.
+    /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
     fn publish(&self, state: &State, changed: BTreeSet<RouteKey>) {
         let started = Instant::now();
+        let old = self.snapshot.load();
+        let mut retired = Vec::new();
         let changes = changed
             .into_iter()
             .map(|key| {
-                let route = build_route(state, &key);
+                let route = build_route(state, &key, &self.metrics);
+                let before = old.route(key.app.as_str(), key.env, key.mini_program.as_str());
+                for version in before.map(|r| served_versions(r)).unwrap_or_default() {
+                    if !route
+                        .as_ref()
+                        .is_some_and(|r| served_versions(r).contains(&version))
+                    {
+                        retired.push((key.clone(), version));
+                    }
+                }
+                if let Some(f) = route.as_ref().and_then(|r| r.in_flight.as_ref()) {
+                    let (app, mp) = (key.app.as_str(), key.mini_program.as_str());
+                    let percent = f64::from(f.threshold) / 10_000.0;
+                    self.metrics
+                        .set_percentage(app, key.env, mp, &f.pilot.version, percent);
+                }
                 (key, route)
             })
             .collect();
-        let next = self.snapshot.load().with_changes(state.revision, changes);
+        let next = old.with_changes(state.revision, changes, &self.metrics);
         self.snapshot.store(Arc::new(next));
-        tracing::trace!(revision = state.revision, took = ?started.elapsed(), "snapshot swapped");
+        let m = &self.metrics;
+        for (key, version) in retired {
+            m.forget_served(
+                key.app.as_str(),
+                key.env,
+                key.mini_program.as_str(),
+                &version,
+            );
+        }
+        for ((app, env, status), n) in state.status_counts() {
+            m.releases
+                .with_label_values(&[app.as_str(), env.as_str(), status.as_str()])
+                .set(*n);
+        }
+        m.snapshot_build.observe(started.elapsed().as_secs_f64());
+        m.snapshot_swaps.inc();
+        m.snapshot_revision
+            .set(i64::try_from(state.revision).unwrap_or(i64::MAX));
     }
 
     pub async fn apps(&self, actor: &Actor) -> Result<Vec<AppView>, ControlError> {
@@ -327,13 +379,9 @@ impl Control {
         if !self.state.lock().await.releases.contains_key(&id) {
             return Err(ControlError::ReleaseNotFound);
         }
-        Ok(self
-            .store
-            .history(id)
-            .await?
-            .into_iter()
-            .map(HistoryView::from)
-            .collect())
+        let history = self.store.history(id).await;
+        let history = history.inspect_err(|_| self.metrics.store_error("history"))?;
+        Ok(history.into_iter().map(HistoryView::from).collect())
     }
 
     /// The revision of the state this node serves.
@@ -386,12 +434,22 @@ fn log_batch(batch: &Batch) {
 }
 
 /// What one route serves in `state`: its current full release and its in-flight release.
-fn build_route(state: &State, key: &RouteKey) -> Option<Route> {
+fn build_route(state: &State, key: &RouteKey, metrics: &Metrics) -> Option<Route> {
     let full = state
         .current_full(key)
         .and_then(|r| release_input(state, r));
     let in_flight = state.in_flight(key).and_then(|r| release_input(state, r));
-    Route::build(full, in_flight)
+    Route::build(full, in_flight, metrics)
+}
+
+/// The versions a route serves on any channel.
+fn served_versions(route: &Route) -> Vec<String> {
+    let in_flight = route
+        .in_flight
+        .as_ref()
+        .map(|f| f.pilot.version.to_string());
+    let full = route.full.as_ref().map(|f| f.version.to_string());
+    in_flight.into_iter().chain(full).collect()
 }
 
 fn release_input<'a>(state: &'a State, r: &'a crate::release::Release) -> Option<ReleaseInput<'a>> {

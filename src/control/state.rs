@@ -21,6 +21,7 @@ pub struct State {
     pub test_groups: HashMap<ReleaseId, Arc<TestGroup>>,
     routes: BTreeMap<RouteKey, BTreeSet<ReleaseId>>,
     once: HashMap<OnceKey, ReleaseId>,
+    status_counts: BTreeMap<(AppId, Env, Status), i64>,
 }
 
 impl State {
@@ -64,6 +65,14 @@ impl State {
     }
 
     fn upsert_release(&mut self, r: Release) {
+        if let Some(old) = self.releases.get(&r.id) {
+            let key = (old.app.clone(), old.env, old.status);
+            *self.status_counts.entry(key).or_default() -= 1;
+        }
+        *self
+            .status_counts
+            .entry((r.app.clone(), r.env, r.status))
+            .or_default() += 1;
         self.routes.entry(r.route()).or_default().insert(r.id);
         let once = (
             r.mini_program.clone(),
@@ -73,6 +82,11 @@ impl State {
         );
         self.once.insert(once, r.id);
         self.releases.insert(r.id, r);
+    }
+
+    /// How many releases each (app, env) has in each status.
+    pub fn status_counts(&self) -> &BTreeMap<(AppId, Env, Status), i64> {
+        &self.status_counts
     }
 
     pub fn next_release_id(&self) -> ReleaseId {

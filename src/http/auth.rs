@@ -76,13 +76,19 @@ impl<S> FromRequestParts<S> for Authenticated
 where
     S: Send + Sync,
     std::sync::Arc<Auth>: axum::extract::FromRef<S>,
+    crate::metrics::Metrics: axum::extract::FromRef<S>,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let auth: std::sync::Arc<Auth> = axum::extract::FromRef::from_ref(state);
         let header = parts.headers.get(AUTHORIZATION).map(|v| v.as_bytes());
-        auth.authenticate(header).map(Authenticated)
+        auth.authenticate(header)
+            .map(Authenticated)
+            .inspect_err(|_| {
+                let metrics: crate::metrics::Metrics = axum::extract::FromRef::from_ref(state);
+                metrics.auth_failures.inc();
+            })
     }
 }
 

@@ -14,7 +14,9 @@ use super::ClientState;
 use super::body::Body;
 use super::error::ApiError;
 use crate::model::{Env, InvalidValue, check_ident, check_user_id};
-use crate::snapshot::Snapshot;
+use std::time::Instant;
+
+use crate::snapshot::{Served, Snapshot};
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
@@ -94,28 +96,33 @@ fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &str) {
 
 /// `GET /v1/resolve?app=&env=&mini_program=&user=`.
 pub async fn resolve(State(s): State<ClientState>, req: Request) -> Response {
-    match resolve_one(&s, &req) {
+    let started = Instant::now();
+    let snapshot = s.snapshot.load();
+    let response = match resolve_one(&snapshot, &req) {
         Ok(response) => response,
         Err(e) => e.into_response(),
-    }
+    };
+    s.metrics
+        .resolve_duration
+        .observe(started.elapsed().as_secs_f64());
+    response
 }
 
-fn resolve_one(s: &ClientState, req: &Request) -> Result<Response, ApiError> {
-    let p = parse_params(req.uri().query().unwrap_or(""))?;
-    let snapshot = s.snapshot.load();
-    let tag = etag(&snapshot);
-    if req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == tag.as_bytes())
-    {
+fn resolve_one(snapshot: &Snapshot, req: &Request) -> Result<Response, ApiError> {
+    let p = parse_params(req.uri().query().unwrap_or(""))
+        .inspect_err(|_| snapshot.error_counters().error.inc())?;
+    let Some(served) = snapshot.resolve(&p.app, p.env, &p.mini_program, &p.user) else {
+        snapshot.miss_counters(&p.app, p.env).none.inc();
+        return Err(ApiError::NotReleased);
+    };
+    served.counters.inc();
+    let tag = etag(snapshot);
+    let unchanged = req.headers().get(header::IF_NONE_MATCH);
+    if unchanged.is_some_and(|v| v.as_bytes() == tag.as_bytes()) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response.headers_mut().insert(header::ETAG, tag);
         return Ok(response);
     }
-    let served = snapshot
-        .resolve(&p.app, p.env, &p.mini_program, &p.user)
-        .ok_or(ApiError::NotReleased)?;
     let mut rev = itoa::Buffer::new();
     let rev = rev.format(snapshot.revision());
     let mut body = Vec::with_capacity(served.fragment.len() + 32);
@@ -135,23 +142,49 @@ pub struct BatchRequest {
 
 /// `POST /v1/resolve`: several mini programs for one user, or every mini program of the
 /// target when `mini_programs` is omitted.
-pub async fn resolve_batch(
-    State(s): State<ClientState>,
-    body: Body<BatchRequest>,
+pub async fn resolve_batch(State(s): State<ClientState>, body: Body<BatchRequest>) -> Response {
+    let started = Instant::now();
+    let snapshot = s.snapshot.load();
+    let response = match batch(&snapshot, s.max_batch, &body) {
+        Ok(response) => response,
+        Err(e) => {
+            snapshot.error_counters().error.inc();
+            e.into_response()
+        }
+    };
+    s.metrics
+        .resolve_duration
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+fn batch(
+    snapshot: &Snapshot,
+    max_batch: usize,
+    body: &Body<BatchRequest>,
 ) -> Result<Response, ApiError> {
     let b = body.parse()?;
     check_ident("app", &b.app)?;
     let env: Env = b.env.parse()?;
     check_user_id(&b.user)?;
-    let snapshot = s.snapshot.load();
+    if let Some(list) = &b.mini_programs {
+        if list.len() > max_batch {
+            let msg = format!("at most {max_batch} mini programs per batch");
+            return Err(InvalidValue::new("mini_programs", msg).into());
+        }
+        for mp in list {
+            check_ident("mini_program", mp)?;
+        }
+    }
     let mut rev = itoa::Buffer::new();
     let rev = rev.format(snapshot.revision());
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(b"{\"revision\":");
     out.extend_from_slice(rev.as_bytes());
     out.extend_from_slice(b",\"results\":{");
+    let misses = snapshot.miss_counters(&b.app, env);
     let mut first = true;
-    let mut entry = |out: &mut Vec<u8>, mp: &str, fragment: Option<&[u8]>| {
+    let mut entry = |out: &mut Vec<u8>, mp: &str, served: Option<&Served>| {
         if !first {
             out.push(b',');
         }
@@ -160,40 +193,30 @@ pub async fn resolve_batch(
         out.push(b'"');
         out.extend_from_slice(mp.as_bytes());
         out.extend_from_slice(b"\":");
-        match fragment {
-            Some(f) => close_fragment(out, f, rev),
-            None => out.extend_from_slice(b"null"),
+        match served {
+            Some(served) => {
+                served.counters.inc();
+                close_fragment(out, &served.fragment, rev);
+            }
+            None => {
+                misses.none.inc();
+                out.extend_from_slice(b"null");
+            }
         }
     };
     match &b.mini_programs {
         Some(list) => {
-            if list.len() > s.max_batch {
-                let msg = format!("at most {} mini programs per batch", s.max_batch);
-                return Err(InvalidValue::new("mini_programs", msg).into());
-            }
             let mut seen = std::collections::HashSet::with_capacity(list.len());
-            for mp in list {
-                check_ident("mini_program", mp)?;
-                if seen.insert(mp.as_str()) {
-                    let served = snapshot.resolve(&b.app, env, mp, &b.user);
-                    entry(&mut out, mp, served.map(|x| &x.fragment[..]));
-                }
+            for mp in list.iter().filter(|mp| seen.insert(mp.as_str())) {
+                entry(&mut out, mp, snapshot.resolve(&b.app, env, mp, &b.user));
             }
         }
         None => {
-            for (mp, route) in snapshot
-                .target(&b.app, env)
-                .into_iter()
-                .flat_map(|t| t.iter())
-            {
-                entry(
-                    &mut out,
-                    mp,
-                    route.resolve(&b.user).map(|x| &x.fragment[..]),
-                );
+            for (mp, route) in snapshot.target(&b.app, env).into_iter().flatten() {
+                entry(&mut out, mp, route.resolve(&b.user));
             }
         }
     }
     out.extend_from_slice(b"}}");
-    Ok(json_response(StatusCode::OK, out, etag(&snapshot)))
+    Ok(json_response(StatusCode::OK, out, etag(snapshot)))
 }

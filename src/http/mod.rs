@@ -12,6 +12,7 @@ use axum::routing::{get, post, put};
 use crate::config::LimitsConfig;
 use crate::control::Control;
 use crate::health::Health;
+use crate::metrics::Metrics;
 use crate::snapshot::SnapshotCell;
 
 pub mod admin_api;
@@ -29,6 +30,7 @@ pub struct ClientState {
     pub snapshot: Arc<SnapshotCell>,
     pub health: Arc<Health>,
     pub max_batch: usize,
+    pub metrics: Metrics,
 }
 
 /// What admin handlers see.
@@ -38,12 +40,46 @@ pub struct AdminState {
     pub auth: Arc<Auth>,
     pub snapshot: Arc<SnapshotCell>,
     pub health: Arc<Health>,
+    pub metrics: Metrics,
 }
 
 impl FromRef<AdminState> for Arc<Auth> {
     fn from_ref(s: &AdminState) -> Arc<Auth> {
         Arc::clone(&s.auth)
     }
+}
+
+impl FromRef<AdminState> for Metrics {
+    fn from_ref(s: &AdminState) -> Metrics {
+        s.metrics.clone()
+    }
+}
+
+/// `GET /metrics`: the Prometheus text exposition format.
+async fn metrics(State(s): State<AdminState>) -> Response {
+    let content_type = [(
+        axum::http::header::CONTENT_TYPE,
+        "text/plain; version=0.0.4; charset=utf-8",
+    )];
+    (content_type, s.metrics.render()).into_response()
+}
+
+/// Counts every admin request by matched route and status.
+async fn count_admin_requests(
+    State(s): State<AdminState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(
+            || crate::metrics::OTHER.to_string(),
+            |p| p.as_str().to_string(),
+        );
+    let response = next.run(req).await;
+    s.metrics.admin_request(&route, response.status().as_u16());
+    response
 }
 
 async fn healthz() -> Response {
@@ -100,6 +136,7 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
         .route("/v1/admin/releases/{id}/test-group", test_group)
         .route("/v1/admin/releases/{id}/{action}", post(a::action))
         .route("/v1/admin/explain", get(a::explain))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route(
             "/readyz",
@@ -107,6 +144,10 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
         )
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_admin_requests,
+        ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .with_state(state)
 }
