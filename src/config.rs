@@ -128,6 +128,14 @@ pub struct LimitsConfig {
     pub max_test_group_bytes: usize,
     /// Most mini programs named in one batch resolve.
     pub max_batch: usize,
+    /// Open connections per listener; more wait in the kernel backlog.
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    pub header_read_timeout_seconds: f64,
+    /// Seconds a request may take, body upload included, before it gets 408.
+    pub request_timeout_seconds: f64,
+    /// Largest request head (request line and headers), in bytes.
+    pub max_header_bytes: usize,
 }
 
 impl Default for LimitsConfig {
@@ -136,6 +144,10 @@ impl Default for LimitsConfig {
             max_body_bytes: 1024 * 1024,
             max_test_group_bytes: 64 * 1024 * 1024,
             max_batch: 1000,
+            max_connections: 4096,
+            header_read_timeout_seconds: 10.0,
+            request_timeout_seconds: 30.0,
+            max_header_bytes: 16 * 1024,
         }
     }
 }
@@ -210,6 +222,16 @@ impl Config {
         if !(self.store.revision_check_seconds > 0.0 && self.store.revision_check_seconds <= 3600.0)
         {
             return invalid("store.revision_check_seconds must be in (0, 3600]".into());
+        }
+        let l = &self.limits;
+        let seconds_ok = |s: f64| s > 0.0 && s <= 3600.0;
+        if !(seconds_ok(l.header_read_timeout_seconds) && seconds_ok(l.request_timeout_seconds)) {
+            return invalid("limits: timeouts must be in (0, 3600] seconds".into());
+        }
+        if l.max_connections == 0 || l.max_batch == 0 || l.max_body_bytes == 0 {
+            return invalid(
+                "limits: max_connections, max_batch and max_body_bytes must be positive".into(),
+            );
         }
         let mut apps = HashSet::new();
         for app in &self.apps {

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use crate::config::{Config, StoreKind};
 use crate::control::{Control, ControlError};
 use crate::health::Health;
+use crate::http::listener::{self, ConnectionLimits};
 use crate::http::{self, AdminState, ClientState, auth::Auth};
 use crate::metrics::Metrics;
 use crate::snapshot;
@@ -42,6 +43,7 @@ pub struct Server {
     health: Arc<Health>,
     check_every: Duration,
     grace: Duration,
+    limits: ConnectionLimits,
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
@@ -98,12 +100,19 @@ impl Server {
         Ok(Server {
             client: bind(config.server.client_listen).await?,
             admin: bind(config.server.admin_listen).await?,
-            client_router: http::client_router(client_state),
+            client_router: http::client_router(client_state, &config.limits),
             admin_router: http::admin_router(admin_state, &config.limits),
             control,
             health,
             check_every: Duration::from_secs_f64(config.store.revision_check_seconds),
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
+            limits: ConnectionLimits {
+                max_connections: config.limits.max_connections,
+                header_read_timeout: Duration::from_secs_f64(
+                    config.limits.header_read_timeout_seconds,
+                ),
+                max_header_bytes: config.limits.max_header_bytes,
+            },
         })
     }
 
@@ -131,26 +140,25 @@ impl Server {
             self.check_every,
             stopped(stop_rx.clone()),
         ));
-        let client = axum::serve(self.client, self.client_router)
-            .with_graceful_shutdown(stopped(stop_rx.clone()))
-            .into_future();
-        let admin = axum::serve(self.admin, self.admin_router)
-            .with_graceful_shutdown(stopped(stop_rx))
-            .into_future();
-        let client = tokio::spawn(client);
-        let admin = tokio::spawn(admin);
+        let client = tokio::spawn(listener::serve(
+            self.client,
+            self.client_router,
+            self.limits,
+            stopped(stop_rx.clone()),
+        ));
+        let admin = tokio::spawn(listener::serve(
+            self.admin,
+            self.admin_router,
+            self.limits,
+            stopped(stop_rx),
+        ));
         shutdown.await;
         tracing::info!("shutting down: draining in-flight requests");
         let _ = stop_tx.send(true);
-        let drained = tokio::time::timeout(self.grace, async {
-            let (c, a) = (client.await, admin.await);
-            (c, a)
-        })
-        .await;
+        let drained = tokio::time::timeout(self.grace, async { (client.await, admin.await) }).await;
         sync.abort();
         match drained {
-            Ok((Ok(Ok(())), Ok(Ok(())))) => Ok(()),
-            Ok((Ok(Err(e)), _)) | Ok((_, Ok(Err(e)))) => Err(StartError::Serve(e)),
+            Ok((Ok(()), Ok(()))) => Ok(()),
             Ok(_) => Err(StartError::Serve(std::io::Error::other(
                 "a listener task panicked",
             ))),

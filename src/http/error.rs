@@ -35,6 +35,8 @@ pub enum ApiError {
     /// Nothing is released to this user for the mini program (SPEC §3 step 4).
     #[error("no release of this mini program serves this user")]
     NotReleased,
+    #[error("the request took too long")]
+    RequestTimeout,
     #[error("internal error")]
     Internal,
 }
@@ -54,6 +56,7 @@ impl ApiError {
                 (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
             }
             ApiError::NotReleased => (StatusCode::NOT_FOUND, "not_released", None),
+            ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", None),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         }
     }

@@ -3,6 +3,7 @@
 //! control plane. Routers are plain values so tests can drive them without a socket.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
@@ -20,6 +21,7 @@ pub mod auth;
 mod body;
 pub mod client_api;
 pub mod error;
+pub mod listener;
 
 use auth::Auth;
 use error::ApiError;
@@ -56,7 +58,7 @@ impl FromRef<AdminState> for Metrics {
 }
 
 /// `GET /metrics`: the Prometheus text exposition format.
-async fn metrics(State(s): State<AdminState>) -> Response {
+async fn render_metrics(State(s): State<AdminState>) -> Response {
     let content_type = [(
         axum::http::header::CONTENT_TYPE,
         "text/plain; version=0.0.4; charset=utf-8",
@@ -98,8 +100,36 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-pub fn client_router(state: ClientState) -> Router {
-    Router::new()
+/// Answers 408 (JSON) when a request, body upload included, outlives its deadline.
+async fn deadline(
+    State(limit): State<Duration>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    }
+}
+
+/// Layers every router gets: a request deadline, and a panic in one request answers
+/// 500 (and is counted) instead of tearing down the connection.
+fn harden(router: Router, limits: &LimitsConfig, metrics: &Metrics) -> Router {
+    let panics = metrics.panics.clone();
+    let on_panic = move |_: Box<dyn std::any::Any + Send>| {
+        panics.inc();
+        tracing::error!("a request handler panicked; answered 500");
+        ApiError::Internal.into_response()
+    };
+    let limit = Duration::from_secs_f64(limits.request_timeout_seconds);
+    router
+        .layer(axum::middleware::from_fn_with_state(limit, deadline))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+}
+
+pub fn client_router(state: ClientState, limits: &LimitsConfig) -> Router {
+    let metrics = state.metrics.clone();
+    let router = Router::new()
         .route(
             "/v1/resolve",
             get(client_api::resolve).post(client_api::resolve_batch),
@@ -112,14 +142,16 @@ pub fn client_router(state: ClientState) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(256 * 1024))
-        .with_state(state)
+        .with_state(state);
+    harden(router, limits, &metrics)
 }
 
 pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
     use admin_api as a;
     let test_group =
         put(a::put_test_group).layer(DefaultBodyLimit::max(limits.max_test_group_bytes));
-    Router::new()
+    let metrics = state.metrics.clone();
+    let router = Router::new()
         .route("/v1/admin/apps", get(a::list_apps))
         .route("/v1/admin/apps/{app}", get(a::get_app).put(a::put_app))
         .route(
@@ -136,7 +168,7 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
         .route("/v1/admin/releases/{id}/test-group", test_group)
         .route("/v1/admin/releases/{id}/{action}", post(a::action))
         .route("/v1/admin/explain", get(a::explain))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(render_metrics))
         .route("/healthz", get(healthz))
         .route(
             "/readyz",
@@ -149,5 +181,6 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
             count_admin_requests,
         ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .with_state(state)
+        .with_state(state);
+    harden(router, limits, &metrics)
 }
