@@ -6,9 +6,11 @@
 //! - [`workflow`]: the pure release state machine and the permission table.
 //! - [`release`]: the records: target apps, versions, releases, test groups, history.
 //! - [`store`]: durable storage behind one trait; embedded (redb) and Redis backends.
+//! - [`cli`]: `graygate release …`, the operator CLI over the admin API.
 #![forbid(unsafe_code)]
 
 pub mod bucket;
+pub mod cli;
 pub mod config;
 pub mod control;
 pub mod health;

@@ -1,4 +1,5 @@
-//! The `graygate` command line: `serve` (the default), `check-config`, `hash-token`.
+//! The `graygate` command line: `serve` (the default), `check-config`, `hash-token`, and
+//! `release …` (the operator CLI in [`graygate::cli`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     },
     /// Read a bearer token on stdin and print the token_sha256 to put in the config.
     HashToken,
+    /// Operate releases through the admin API (token in GRAYGATE_TOKEN).
+    Release(graygate::cli::ReleaseArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
             println!("{}", graygate::http::auth::hash_token(&token));
             Ok(())
         }
+        Command::Release(args) => Ok(graygate::cli::run(&args)?),
     }
 }
 

@@ -1,0 +1,390 @@
+//! The operator CLI, `graygate release …`: a blocking client of the admin API (SPEC §4).
+//!
+//! This module owns the `release` subcommand's arguments, the HTTP calls it makes
+//! ([`client`]) and what it prints ([`render`]). People get aligned tables. Scripts pass
+//! `--json` and get the API's JSON, pretty-printed. An API error goes to stderr with its code
+//! and message, plus the release's status and allowed actions for a 409, and the command exits
+//! non-zero. The bearer token comes only from `GRAYGATE_TOKEN`. It is never an argument, so it
+//! stays out of shell history and `ps`, and it is never printed. `main.rs` only wires the
+//! subcommand in.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+
+use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, Version};
+use crate::release::ReleaseId;
+
+mod client;
+mod render;
+
+use client::Client;
+
+/// The environment variable that holds the admin API bearer token.
+pub const TOKEN_VAR: &str = "GRAYGATE_TOKEN";
+/// Where the admin listener is by default (SPEC §5).
+pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:8081";
+
+/// `graygate release …`: options shared by every release subcommand.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// Base URL of the admin listener (plain http: keep the admin API on a private network).
+    #[arg(long, global = true, env = "GRAYGATE_ADMIN_URL", default_value = DEFAULT_ADMIN_URL)]
+    admin_url: String,
+    /// Print the admin API's JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Seconds to wait for the whole exchange with the admin API.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    timeout: u64,
+    #[command(subcommand)]
+    op: ReleaseOp,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseOp {
+    /// List releases, optionally filtered.
+    List(ListArgs),
+    /// Show one release with its allowed actions.
+    Show {
+        /// The release id.
+        id: ReleaseId,
+    },
+    /// Show the history of a release: every accepted action.
+    History {
+        /// The release id.
+        id: ReleaseId,
+    },
+    /// Create a release of an uploaded version for a release target.
+    Create(CreateArgs),
+    /// Apply for release (developer, admin).
+    Apply(Target),
+    /// Approve an application (reviewer).
+    Approve(Target),
+    /// Reject an application with a reason (reviewer).
+    Reject {
+        #[command(flatten)]
+        target: Target,
+        /// Why the release is sent back.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take an application back (developer, admin).
+    Withdraw(Target),
+    /// End pilot testing (admin).
+    CompleteTesting(Target),
+    /// Go live in production: a grayscale step or full (admin).
+    GoLive {
+        #[command(flatten)]
+        target: Target,
+        #[command(flatten)]
+        step: GoLiveStep,
+    },
+    /// Cancel a release: the way to roll back (admin).
+    Cancel(Target),
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only releases of this mini program.
+    #[arg(long, value_parser = MiniProgramId::parse)]
+    mini_program: Option<MiniProgramId>,
+    /// Only releases to this target app.
+    #[arg(long, value_parser = AppId::parse)]
+    app: Option<AppId>,
+    /// Only releases to this environment: development, test, sandbox or production.
+    #[arg(long)]
+    env: Option<Env>,
+    /// Only releases in this status, e.g. grayscale_release.
+    #[arg(long)]
+    status: Option<Status>,
+}
+
+#[derive(Debug, Args)]
+struct CreateArgs {
+    /// The mini program, e.g. mp-coupons.
+    #[arg(long, value_parser = MiniProgramId::parse)]
+    mini_program: MiniProgramId,
+    /// An uploaded version of the mini program.
+    #[arg(long, value_parser = Version::parse)]
+    version: Version,
+    /// The target app, e.g. superapp-a.
+    #[arg(long, value_parser = AppId::parse)]
+    app: AppId,
+    /// The environment: development, test, sandbox or production.
+    #[arg(long)]
+    env: Env,
+    /// A JSON object: the release-specific config.
+    #[arg(long, value_name = "FILE")]
+    config_file: Option<PathBuf>,
+    /// The pilot test group: one user id per line.
+    #[arg(long, value_name = "FILE")]
+    test_group_file: Option<PathBuf>,
+}
+
+/// The release a mutating command acts on.
+#[derive(Debug, Args)]
+struct Target {
+    /// The release id.
+    id: ReleaseId,
+    /// Act only if the release is still at this revision (else 412).
+    #[arg(long, value_name = "REV")]
+    if_match: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct GoLiveStep {
+    /// Serve the release to this share of users (above the current one, below 100).
+    #[arg(long, value_parser = grayscale_percentage)]
+    percentage: Option<Percentage>,
+    /// Serve the release to everyone.
+    #[arg(long)]
+    full: bool,
+}
+
+fn grayscale_percentage(raw: &str) -> Result<Percentage, InvalidValue> {
+    let number: f64 = raw
+        .parse()
+        .map_err(|_| InvalidValue::new("percentage", "must be a number"))?;
+    let p = Percentage::from_percent(number)?;
+    if p == Percentage::ZERO || p == Percentage::FULL {
+        return Err(InvalidValue::new(
+            "percentage",
+            "must be above 0 and below 100; use --full for 100",
+        ));
+    }
+    Ok(p)
+}
+
+/// Everything `graygate release` can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{TOKEN_VAR} is not set: export the admin API bearer token first")]
+    MissingToken,
+    #[error("{TOKEN_VAR} {0}")]
+    BadToken(&'static str),
+    #[error("--admin-url {url:?} must be an http:// URL (this build has no TLS)")]
+    BadUrl { url: String },
+    #[error("{}: {message}", path.display())]
+    BadFile { path: PathBuf, message: String },
+    #[error("cannot reach the admin API at {url}: {source}")]
+    Transport { url: String, source: ureq::Error },
+    /// The admin API refused the request (SPEC §4 error JSON).
+    #[error("{0}")]
+    Api(ApiFailure),
+    #[error("the admin API answered HTTP {status} with an unexpected body: {detail}")]
+    UnexpectedResponse { status: u16, detail: String },
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// An error answer of the admin API: `{"error":{"code","message",…}}`.
+#[derive(Debug)]
+pub struct ApiFailure {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    /// The other fields of the error object (`status`, `allowed_actions`, `revision`, …).
+    pub details: Map<String, Value>,
+}
+
+/// Runs one `graygate release …` command.
+pub fn run(args: &ReleaseArgs) -> Result<(), CliError> {
+    let client = Client::new(&args.admin_url, Duration::from_secs(args.timeout))?;
+    let call = Call::for_op(&args.op)?;
+    let (body, shape) = match call {
+        Call::Read { path, query, shape } => (client.get(&path, &query)?, shape),
+        Call::Write {
+            path,
+            body,
+            if_match,
+        } => (client.post(&path, body.as_ref(), if_match)?, Shape::One),
+    };
+    let text = if args.json {
+        serde_json::to_string_pretty(&body).map_err(|e| unexpected(200, e))? + "\n"
+    } else {
+        shape.render(body)?
+    };
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        // `graygate release list | head` closed the pipe: not a failure of the command.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written?),
+    }
+}
+
+/// One request to `/v1/admin/releases…`, decided from the command line before any I/O.
+enum Call {
+    Read {
+        path: String,
+        query: Vec<(&'static str, String)>,
+        shape: Shape,
+    },
+    /// Answers the release as it is after the write.
+    Write {
+        path: String,
+        body: Option<Value>,
+        if_match: Option<u64>,
+    },
+}
+
+impl Call {
+    fn for_op(op: &ReleaseOp) -> Result<Call, CliError> {
+        let read = |path: String, shape| Call::Read {
+            path,
+            query: Vec::new(),
+            shape,
+        };
+        let act = |t: &Target, action: &str, body| Call::Write {
+            path: format!("/{}/{action}", t.id),
+            body,
+            if_match: t.if_match,
+        };
+        Ok(match op {
+            ReleaseOp::List(filter) => Call::Read {
+                path: String::new(),
+                query: list_query(filter),
+                shape: Shape::List,
+            },
+            ReleaseOp::Show { id } => read(format!("/{id}"), Shape::One),
+            ReleaseOp::History { id } => read(format!("/{id}/history"), Shape::History),
+            ReleaseOp::Create(c) => Call::Write {
+                path: String::new(),
+                body: Some(create_body(c)?),
+                if_match: None,
+            },
+            ReleaseOp::Apply(t) => act(t, "apply", None),
+            ReleaseOp::Approve(t) => act(t, "approve", None),
+            ReleaseOp::Reject { target, reason } => {
+                act(target, "reject", Some(json!({ "reason": reason })))
+            }
+            ReleaseOp::Withdraw(t) => act(t, "withdraw", None),
+            ReleaseOp::CompleteTesting(t) => act(t, "complete_testing", None),
+            ReleaseOp::GoLive { target, step } => act(target, "go_live", Some(go_live_body(step))),
+            ReleaseOp::Cancel(t) => act(t, "cancel", None),
+        })
+    }
+}
+
+fn go_live_body(step: &GoLiveStep) -> Value {
+    match step.percentage {
+        Some(p) if !step.full => json!({ "type": "grayscale", "percentage": p }),
+        _ => json!({ "type": "full" }),
+    }
+}
+
+fn list_query(f: &ListArgs) -> Vec<(&'static str, String)> {
+    let pairs = [
+        (
+            "mini_program",
+            f.mini_program.as_ref().map(|m| m.to_string()),
+        ),
+        ("app", f.app.as_ref().map(|a| a.to_string())),
+        ("env", f.env.map(|e| e.to_string())),
+        ("status", f.status.map(|s| s.to_string())),
+    ];
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
+}
+
+fn create_body(c: &CreateArgs) -> Result<Value, CliError> {
+    let mut body = json!({
+        "mini_program": c.mini_program, "version": c.version, "app": c.app, "env": c.env,
+    });
+    if let Some(path) = &c.config_file {
+        body["config"] = read_config(path)?;
+    }
+    if let Some(path) = &c.test_group_file {
+        body["test_group"] = json!(read_test_group(path)?);
+    }
+    Ok(body)
+}
+
+fn read_file(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::BadFile {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The release config: a JSON object (the gateway checks its keys and size).
+fn read_config(path: &Path) -> Result<Value, CliError> {
+    let bad = |message: String| CliError::BadFile {
+        path: path.to_path_buf(),
+        message,
+    };
+    match serde_json::from_str(&read_file(path)?) {
+        Ok(Value::Object(config)) => Ok(Value::Object(config)),
+        Ok(_) => Err(bad("the release config must be a JSON object".into())),
+        Err(e) => Err(bad(format!("not valid JSON: {e}"))),
+    }
+}
+
+/// One user id per line, taken as written (only line endings and blank lines are dropped:
+/// user ids are hashed byte for byte, so no other trimming).
+fn read_test_group(path: &Path) -> Result<Vec<String>, CliError> {
+    let text = read_file(path)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(text
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// What a response holds, and so how to print it.
+#[derive(Clone, Copy)]
+enum Shape {
+    List,
+    One,
+    History,
+}
+
+impl Shape {
+    fn render(self, body: Value) -> Result<String, CliError> {
+        let parsed = match self {
+            Shape::List => serde_json::from_value::<Vec<_>>(body).map(|r| render::releases(&r)),
+            Shape::One => serde_json::from_value(body).map(|r| render::release(&r)),
+            Shape::History => serde_json::from_value::<Vec<_>>(body).map(|h| render::history(&h)),
+        };
+        parsed.map_err(|e| unexpected(200, e))
+    }
+}
+
+fn unexpected(status: u16, detail: impl std::fmt::Display) -> CliError {
+    CliError::UnexpectedResponse {
+        status,
+        detail: detail.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grayscale_steps_are_strictly_between_0_and_100() {
+        assert!(grayscale_percentage("0").is_err());
+        assert!(grayscale_percentage("100").is_err());
+        assert!(grayscale_percentage("ten").is_err());
+        assert!(grayscale_percentage("0.00001").is_err());
+        let p = grayscale_percentage("25.5").map(|p| json!(p));
+        assert_eq!(p.ok(), Some(json!(25.5)));
+    }
+
+    #[test]
+    fn test_group_files_hold_one_id_per_line_taken_as_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("group.txt");
+        std::fs::write(&path, "\u{feff}qa-1\r\n qa 2\n\nqa-3").expect("write");
+        let ids = read_test_group(&path).expect("readable");
+        assert_eq!(ids, vec!["qa-1", " qa 2", "qa-3"]);
+        std::fs::write(&path, "[1, 2]").expect("write");
+        assert!(matches!(read_config(&path), Err(CliError::BadFile { .. })));
+    }
+}
