@@ -43,9 +43,10 @@ impl Auth {
 
     /// The actor a raw `Authorization` header value identifies.
     pub fn authenticate(&self, header: Option<&[u8]>) -> Result<Actor, ApiError> {
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
         let token = header
-            .and_then(|h| h.strip_prefix(b"Bearer "))
-            .map(|t| t.trim_ascii())
+            .filter(|h| h.len() > 7 && h[..7].eq_ignore_ascii_case(b"bearer "))
+            .map(|h| h[7..].trim_ascii())
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
         let digest = Sha256::digest(token);
@@ -116,7 +117,7 @@ mod tests {
         let a = auth();
         let alice = a.authenticate(Some(b"Bearer s3cret")).map(|x| x.name);
         assert_eq!(alice.ok().as_deref(), Some("alice"));
-        let rita = a.authenticate(Some(b"Bearer other")).map(|x| x.role);
+        let rita = a.authenticate(Some(b"bearer other")).map(|x| x.role);
         assert_eq!(rita.ok(), Some(Role::Reviewer));
         for bad in [
             None,
