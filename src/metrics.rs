@@ -31,6 +31,10 @@ pub struct Metrics {
     pub snapshot_revision: IntGauge,
     pub snapshot_swaps: IntCounter,
     pub snapshot_build: Histogram,
+    /// The store's revision at the last check: above `snapshot_revision` means this node lags.
+    pub store_revision: IntGauge,
+    /// 1 while the last store check succeeded.
+    pub store_up: IntGauge,
     store_errors: IntCounterVec,
     admin_requests: IntCounterVec,
     pub auth_failures: IntCounter,
@@ -171,6 +175,8 @@ impl Metrics {
                 )),
                 "snapshot_build_seconds"
             ),
+            store_revision: register!(r, IntGauge::with_opts(opts("store_revision", "Store revision seen at the last periodic check.")), "store_revision"),
+            store_up: register!(r, IntGauge::with_opts(opts("store_up", "1 if the store answered the last periodic check, else 0.")), "store_up"),
             store_errors: register!(
                 r,
                 IntCounterVec::new(

@@ -182,15 +182,27 @@ async fn sync_loop(
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(stop);
+    let mut store_up = true;
     loop {
         let known = tokio::select! {
             _ = &mut stop => return,
             _ = tick.tick() => match control.store().revision().await {
-                Ok(rev) => { health.store_reachable(true); rev }
+                Ok(rev) => {
+                    if !std::mem::replace(&mut store_up, true) {
+                        tracing::info!("store reachable again");
+                    }
+                    health.store_reachable(true);
+                    control.metrics().store_up.set(1);
+                    control.metrics().store_revision.set(i64::try_from(rev).unwrap_or(i64::MAX));
+                    rev
+                }
                 Err(e) => {
                     health.store_reachable(false);
+                    control.metrics().store_up.set(0);
                     control.metrics().store_error("revision");
-                    tracing::warn!(error = %e, "store unreachable; serving the last good snapshot");
+                    if std::mem::replace(&mut store_up, false) {
+                        tracing::warn!(error = %e, "store unreachable; serving the last good snapshot");
+                    }
                     continue;
                 }
             },
