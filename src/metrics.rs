@@ -175,8 +175,22 @@ impl Metrics {
                 )),
                 "snapshot_build_seconds"
             ),
-            store_revision: register!(r, IntGauge::with_opts(opts("store_revision", "Store revision seen at the last periodic check.")), "store_revision"),
-            store_up: register!(r, IntGauge::with_opts(opts("store_up", "1 if the store answered the last periodic check, else 0.")), "store_up"),
+            store_revision: register!(
+                r,
+                IntGauge::with_opts(opts(
+                    "store_revision",
+                    "Store revision seen at the last periodic check."
+                )),
+                "store_revision"
+            ),
+            store_up: register!(
+                r,
+                IntGauge::with_opts(opts(
+                    "store_up",
+                    "1 if the store answered the last periodic check, else 0."
+                )),
+                "store_up"
+            ),
             store_errors: register!(
                 r,
                 IntCounterVec::new(
@@ -261,6 +275,13 @@ impl Metrics {
                 channel.as_str(),
             ]);
         }
+        let _ = self
+            .release_percentage
+            .remove_label_values(&[app, env.as_str(), mp, version]);
+    }
+
+    /// Drops the percentage series of a release that is no longer in flight.
+    pub fn forget_percentage(&self, app: &str, env: Env, mp: &str, version: &str) {
         let _ = self
             .release_percentage
             .remove_label_values(&[app, env.as_str(), mp, version]);

@@ -7,18 +7,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Instant;
 
 use tokio::sync::Mutex;
 
 use crate::metrics::Metrics;
 use crate::model::{Actor, AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, Role, Status};
 use crate::release::{Batch, MiniProgramVersion, ReleaseId, RouteKey};
-use crate::snapshot::{ReleaseInput, Route, SnapshotCell};
+use crate::snapshot::SnapshotCell;
 use crate::store::{Store, StoreError};
 use crate::workflow::{self, Operation, WorkflowError};
 
 mod plan;
+mod publish;
 mod state;
 mod view;
 
@@ -261,51 +261,7 @@ impl Control {
 
     /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
     fn publish(&self, state: &State, changed: BTreeSet<RouteKey>) {
-        let started = Instant::now();
-        let old = self.snapshot.load();
-        let mut retired = Vec::new();
-        let changes = changed
-            .into_iter()
-            .map(|key| {
-                let route = build_route(state, &key, &self.metrics);
-                let before = old.route(key.app.as_str(), key.env, key.mini_program.as_str());
-                for version in before.map(|r| served_versions(r)).unwrap_or_default() {
-                    if !route
-                        .as_ref()
-                        .is_some_and(|r| served_versions(r).contains(&version))
-                    {
-                        retired.push((key.clone(), version));
-                    }
-                }
-                if let Some(f) = route.as_ref().and_then(|r| r.in_flight.as_ref()) {
-                    let (app, mp) = (key.app.as_str(), key.mini_program.as_str());
-                    let percent = f64::from(f.threshold) / 10_000.0;
-                    self.metrics
-                        .set_percentage(app, key.env, mp, &f.pilot.version, percent);
-                }
-                (key, route)
-            })
-            .collect();
-        let next = old.with_changes(state.revision, changes, &self.metrics);
-        self.snapshot.store(Arc::new(next));
-        let m = &self.metrics;
-        for (key, version) in retired {
-            m.forget_served(
-                key.app.as_str(),
-                key.env,
-                key.mini_program.as_str(),
-                &version,
-            );
-        }
-        for ((app, env, status), n) in state.status_counts() {
-            m.releases
-                .with_label_values(&[app.as_str(), env.as_str(), status.as_str()])
-                .set(*n);
-        }
-        m.snapshot_build.observe(started.elapsed().as_secs_f64());
-        m.snapshot_swaps.inc();
-        m.snapshot_revision
-            .set(i64::try_from(state.revision).unwrap_or(i64::MAX));
+        publish::publish(state, changed, &self.snapshot, &self.metrics);
     }
 
     pub async fn apps(&self, actor: &Actor) -> Result<Vec<AppView>, ControlError> {
@@ -431,34 +387,4 @@ fn log_batch(batch: &Batch) {
     for v in &batch.versions {
         tracing::info!(actor = %v.created_by, mini_program = %v.mini_program, version = %v.version, revision = v.revision, "version uploaded");
     }
-}
-
-/// What one route serves in `state`: its current full release and its in-flight release.
-fn build_route(state: &State, key: &RouteKey, metrics: &Metrics) -> Option<Route> {
-    let full = state
-        .current_full(key)
-        .and_then(|r| release_input(state, r));
-    let in_flight = state.in_flight(key).and_then(|r| release_input(state, r));
-    Route::build(full, in_flight, metrics)
-}
-
-/// The versions a route serves on any channel.
-fn served_versions(route: &Route) -> Vec<String> {
-    let in_flight = route
-        .in_flight
-        .as_ref()
-        .map(|f| f.pilot.version.to_string());
-    let full = route.full.as_ref().map(|f| f.version.to_string());
-    in_flight.into_iter().chain(full).collect()
-}
-
-fn release_input<'a>(state: &'a State, r: &'a crate::release::Release) -> Option<ReleaseInput<'a>> {
-    let version = state
-        .versions
-        .get(&(r.mini_program.clone(), r.version.clone()))?;
-    Some(ReleaseInput {
-        release: r,
-        package_url: &version.package_url,
-        test_group: state.test_groups.get(&r.id).cloned(),
-    })
 }
