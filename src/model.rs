@@ -202,8 +202,9 @@ impl Percentage {
         }
         let scaled = p * 10_000.0;
         let ppm = scaled.round();
-        // Decimal inputs like 12.3456 are not exact in binary; allow the rounding noise.
-        if (scaled - ppm).abs() > 1e-6 * scaled.max(1.0) {
+        // Decimal inputs like 12.3456 are not exact in binary: below 10^6 the noise of
+        // `p * 10_000` is about 1e-10, while a fifth decimal is off by at least 0.1.
+        if (scaled - ppm).abs() > 1e-6 {
             return Err(InvalidValue::new("percentage", "at most 4 decimal places"));
         }
         Ok(Percentage(ppm as u32))
