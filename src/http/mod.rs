@@ -20,6 +20,7 @@ pub mod admin_api;
 pub mod auth;
 mod body;
 pub mod client_api;
+mod drain;
 pub mod error;
 pub mod listener;
 
@@ -123,6 +124,7 @@ fn harden(router: Router, limits: &LimitsConfig, metrics: &Metrics) -> Router {
     };
     let limit = Duration::from_secs_f64(limits.request_timeout_seconds);
     router
+        .layer(axum::middleware::from_fn(drain::read_small_bodies))
         .layer(axum::middleware::from_fn_with_state(limit, deadline))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
 }
