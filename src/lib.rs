@@ -8,7 +8,10 @@
 //! - [`store`]: durable storage behind one trait; embedded (redb) and Redis backends.
 //! - [`cli`]: `graygate release …`, the operator CLI over the admin API.
 #![forbid(unsafe_code)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod bucket;
 pub mod cli;

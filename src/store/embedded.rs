@@ -6,11 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use super::{Records, Store, StoreError};
+use super::{Records, Store, StoreError, decode, encode, unavailable};
 use crate::release::{Batch, HistoryEntry, ReleaseId, TestGroup};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -26,18 +24,6 @@ const REVISION: &str = "revision";
 pub struct EmbeddedStore {
     db: Arc<Database>,
     revisions: Arc<watch::Sender<u64>>,
-}
-
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
-
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 impl EmbeddedStore {

@@ -40,6 +40,20 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+// Records are stored as JSON in both backends: readable with redis-cli, and tolerant
+// of fields added later.
+fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
 /// Durable control-plane state shared by the nodes of one deployment.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {

@@ -14,11 +14,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use super::{Records, Store, StoreError};
+use super::{Records, Store, StoreError, decode, encode, unavailable};
 use crate::release::{Batch, HistoryEntry, ReleaseId, TestGroup};
 
 const COMMIT: &str = r#"
@@ -83,18 +81,6 @@ pub struct RedisStore {
     commit: Arc<Script>,
     changes: Arc<Script>,
     revisions: Arc<watch::Sender<u64>>,
-}
-
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
-
-fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 impl RedisStore {
