@@ -26,8 +26,7 @@ use crate::workflow::GoLive;
 type ApiResult = Result<Response, ApiError>;
 
 fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::BadRequest(e.to_string()))
+    super::query::typed(raw.as_deref())
 }
 
 fn release_id(raw: &str) -> Result<ReleaseId, ApiError> {

@@ -31,7 +31,8 @@ struct Params<'a> {
 
 fn parse_params(query: &str) -> Result<Params<'_>, ApiError> {
     let (mut app, mut env, mut mp, mut user) = (None, None, None, None);
-    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+    for pair in super::query::pairs(query) {
+        let (key, value) = pair?;
         let slot = match &*key {
             "app" => &mut app,
             "env" => &mut env,
@@ -118,7 +119,9 @@ fn resolve_one(snapshot: &Snapshot, req: &Request) -> Result<Response, ApiError>
     served.counters.inc();
     let tag = etag(snapshot);
     let unchanged = req.headers().get(header::IF_NONE_MATCH);
-    if unchanged.is_some_and(|v| v.as_bytes() == tag.as_bytes()) {
+    if unchanged
+        .is_some_and(|v| super::query::none_match(v.as_bytes(), tag.to_str().unwrap_or_default()))
+    {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response.headers_mut().insert(header::ETAG, tag);
         return Ok(response);

@@ -23,6 +23,7 @@ pub mod client_api;
 mod drain;
 pub mod error;
 pub mod listener;
+mod query;
 
 use auth::Auth;
 use error::ApiError;
