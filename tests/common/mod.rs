@@ -11,6 +11,8 @@
 //!   [`Gateway::terminate`] control the process, and dropping it kills the process.
 //! - [`Call`] / [`Reply`]: a small blocking HTTP client on `ureq` that returns every
 //!   status (4xx and 5xx included) as a reply with its headers and JSON body.
+//! - [`redis_url`] / [`Namespace`] / [`RedisServer`]: Redis for many-node tests (skip or
+//!   fail when absent, a private key namespace, a private `redis-server` process).
 //!
 //! When a test panics while a gateway is alive, the gateway's stderr is printed so the
 //! failure shows what the server logged.
@@ -28,12 +30,17 @@ use serde_json::Value;
 
 mod config;
 mod http;
+mod redis_fixture;
 
 // Each test binary uses a different part of the harness.
 #[allow(unused_imports)]
 pub use config::{Options, StoreSpec, TargetApp, Who, token_sha256};
 #[allow(unused_imports)]
 pub use http::{Call, Reply, query};
+#[allow(unused_imports)]
+pub use redis_fixture::{
+    DEFAULT_REDIS_URL, Namespace, RedisServer, redis_server_binary, redis_url,
+};
 
 /// How long the gateway may take to print its listening line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
