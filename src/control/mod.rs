@@ -217,9 +217,19 @@ impl Control {
         F: FnMut(&State) -> Result<Option<Batch>, ControlError>,
     {
         let mut state = self.state.lock().await;
+        let mut rechecked = false;
         for _ in 0..COMMIT_ATTEMPTS {
-            let Some(batch) = plan(&state)? else {
-                return Ok(false);
+            let batch = match plan(&state) {
+                Ok(Some(batch)) => batch,
+                Ok(None) => return Ok(false),
+                // A refusal decided on a view another node has since moved past is not an
+                // answer: catch up once and decide again.
+                Err(_) if !rechecked && self.store_is_ahead(&state).await => {
+                    rechecked = true;
+                    self.catch_up_locked(&mut state).await?;
+                    continue;
+                }
+                Err(refusal) => return Err(refusal),
             };
             let batch = Arc::new(batch);
             match self.store.commit(Arc::clone(&batch)).await {
@@ -237,6 +247,11 @@ impl Control {
             }
         }
         Err(StoreError::Unavailable("too many concurrent writers; try again".into()).into())
+    }
+
+    /// Whether the store has revisions this node has not applied yet.
+    async fn store_is_ahead(&self, state: &State) -> bool {
+        matches!(self.store.revision().await, Ok(r) if r > state.revision)
     }
 
     /// Reads what other writers committed and publishes it.

@@ -86,8 +86,7 @@ pub struct RedisStore {
 impl RedisStore {
     /// Connects to `url` and starts following the namespace's revision channel.
     pub async fn connect(url: &str, namespace: &str) -> Result<RedisStore, StoreError> {
-        let client = Client::open(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad redis url: {e}")))?;
+        let client = client(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(1)))
             .set_response_timeout(Some(Duration::from_secs(3)))
@@ -207,6 +206,24 @@ impl RedisStore {
         }
         Ok(args)
     }
+}
+
+/// A client for `url`, on RESP3 unless the URL names a protocol: over RESP3 the
+/// connection notices a dropped socket as it happens, so the first write after a Redis
+/// restart does not fail on a dead connection.
+fn client(url: &str) -> Result<Client, StoreError> {
+    let bad = |e: redis::RedisError| StoreError::Unavailable(format!("bad redis url: {e}"));
+    let info = redis::IntoConnectionInfo::into_connection_info(url).map_err(bad)?;
+    let info = if url.contains("protocol=") {
+        info
+    } else {
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(redis::ProtocolVersion::RESP3);
+        info.set_redis_settings(settings)
+    };
+    Client::open(info).map_err(bad)
 }
 
 /// Follows the revision channel for as long as the store exists, reconnecting with
