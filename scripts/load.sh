@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# HTTP load test of GET /v1/resolve (see BENCHMARKS.md).
+#
+#   1. the real gateway (embedded store in a temp dir, ephemeral ports) with one 10 %
+#      grayscale release, versus examples/baseline.rs (a bare hyper server answering the
+#      gateway's own resolve body): same wrk run, throughput ratio (target >= 0.85);
+#   2. the gateway again while ~100 admin writes per second each rebuild and swap the
+#      snapshot: p99 with versus without swaps (target <= 20 % worse).
+#
+# Settings (environment): LOAD_SECONDS per phase (10), LOAD_ROUNDS (3: the three phases
+# run interleaved this many times and the medians are compared), LOAD_CONNECTIONS (16),
+# LOAD_THREADS wrk threads (1: the machine has 2 cores), LOAD_WRITES admin writes per
+# second (100), LOAD_PIN (0: no pinning, the servers' default runtimes; 1: with taskset,
+# each server on CPU 0 with one tokio worker, wrk and the writer on CPU 1 — on the shared
+# 2-core VM this was no steadier, see BENCHMARKS.md). LOAD_KEEP=1 keeps the temp dir
+# (logs, config, store) for inspection.
+# Only 127.0.0.1 is targeted; every process started here is stopped on exit.
+set -euo pipefail
+
+SECONDS_PER_PHASE=${LOAD_SECONDS:-10}
+CONNECTIONS=${LOAD_CONNECTIONS:-16}
+THREADS=${LOAD_THREADS:-1}
+WRITES=${LOAD_WRITES:-100}
+ROUNDS=${LOAD_ROUNDS:-3}
+WARMUP=2
+SERVER_CPU=()
+CLIENT_CPU=()
+if [ "${LOAD_PIN:-0}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  SERVER_CPU=(env TOKIO_WORKER_THREADS=1 taskset -c 0)
+  CLIENT_CPU=(taskset -c 1)
+fi
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/graygate-load.XXXXXX")
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "${LOAD_KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf 'load.sh: %s\n' "$*" >&2; exit 1; }
+
+install_wrk() {
+  command -v wrk >/dev/null && return
+  log "installing wrk"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get install -y wrk >/dev/null 2>&1 || {
+    $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null
+  }
+}
+
+# Builds once, then copies the binaries so a concurrent build in a shared target dir
+# cannot swap them mid-run.
+build() {
+  log "cargo build --release (graygate + examples/baseline)"
+  (cd "$ROOT" && cargo build --release --quiet --bin graygate --example baseline)
+  mkdir -p "$WORK/bin"
+  cp "$TARGET_DIR/release/graygate" "$TARGET_DIR/release/examples/baseline" "$WORK/bin/"
+}
+
+# wait_line FILE PATTERN: waits up to 15 s for a line matching PATTERN; prints it.
+wait_line() {
+  local i
+  for i in $(seq 150); do
+    if grep -m1 -E "$2" "$1" 2>/dev/null; then return; fi
+    sleep 0.1
+  done
+  die "no line matching '$2' in $1: $(cat "$1" "$1.err" 2>/dev/null | tail -5)"
+}
+
+new_token() { od -An -N24 -tx1 /dev/urandom | tr -d ' \n'; }
+
+start_gateway() {
+  ADMIN_TOKEN=$(new_token)
+  REVIEWER_TOKEN=$(new_token)
+  local admin_hash reviewer_hash
+  admin_hash=$(printf '%s\n' "$ADMIN_TOKEN" | "$WORK/bin/graygate" hash-token)
+  reviewer_hash=$(printf '%s\n' "$REVIEWER_TOKEN" | "$WORK/bin/graygate" hash-token)
+  cat >"$WORK/graygate.toml" <<EOF
+[server]
+client_listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
+shutdown_grace_seconds = 1
+
+[store]
+kind = "embedded"
+path = "$WORK/graygate.db"
+
+[[auth.tokens]]
+name = "load-admin"
+role = "admin"
+token_sha256 = "$admin_hash"
+
+[[auth.tokens]]
+name = "load-reviewer"
+role = "reviewer"
+token_sha256 = "$reviewer_hash"
+
+[[apps]]
+id = "superapp-load"
+environments.production = {}
+EOF
+  # GRAYGATE_* variables of the caller would override the temp config.
+  env $(compgen -e | grep '^GRAYGATE_' | sed 's/^/-u /') \
+    "${SERVER_CPU[@]}" "$WORK/bin/graygate" serve --config "$WORK/graygate.toml" \
+    >"$WORK/gateway" 2>"$WORK/gateway.err" &
+  GATEWAY_PID=$!
+  PIDS+=($!)
+  local line
+  line=$(wait_line "$WORK/gateway" 'graygate listening')
+  CLIENT=$(sed -E 's/.*client=([^ ]+).*/\1/' <<<"$line")
+  ADMIN=$(sed -E 's/.*admin=([^ ]+).*/\1/' <<<"$line")
+  log "gateway client=$CLIENT admin=$ADMIN"
+}
+
+# admin METHOD PATH TOKEN [JSON]: one admin call; fails the script on a non-2xx answer.
+admin() {
+  curl -sS --fail-with-body -X "$1" "http://$ADMIN$2" \
+    -H "authorization: Bearer $3" -H 'content-type: application/json' \
+    ${4:+--data "$4"} || die "admin $1 $2 failed"
+}
+
+json_id() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+
+CONFIG='{"network_allowlist":["api.example.com","img.example.com"],"payment":{"merchant_id":"m-00000001"}}'
+
+# release MP VERSION: uploads the version and creates its release; prints the release id.
+release() {
+  admin POST "/v1/admin/mini-programs/$1/versions" "$ADMIN_TOKEN" \
+    "{\"version\":\"$2\",\"package_url\":\"https://cdn.example.com/mini-programs/$1/$2/package.zip\"}" >/dev/null
+  admin POST /v1/admin/releases "$ADMIN_TOKEN" \
+    "{\"mini_program\":\"$1\",\"version\":\"$2\",\"app\":\"superapp-load\",\"env\":\"production\",\"config\":$CONFIG}" |
+    json_id
+}
+
+# go_live ID BODY: apply (admin), approve (reviewer), go_live (admin).
+go_live() {
+  admin POST "/v1/admin/releases/$1/apply" "$ADMIN_TOKEN" >/dev/null
+  admin POST "/v1/admin/releases/$1/approve" "$REVIEWER_TOKEN" >/dev/null
+  admin POST "/v1/admin/releases/$1/go_live" "$ADMIN_TOKEN" "$2" >/dev/null
+}
+
+set_up_releases() {
+  go_live "$(release mp-load 1.4.2)" '{"type":"full"}'
+  go_live "$(release mp-load 1.5.0)" '{"type":"grayscale","percentage":10}'
+  # The swap phase edits a release of ANOTHER mini program, still new_version_created.
+  SWAP_RELEASE=$(release mp-swap 1.0.0)
+  log "mp-load: 1.4.2 full, 1.5.0 grayscale 10 %; mp-swap release $SWAP_RELEASE for the writes"
+}
+
+resolve_path="/v1/resolve?app=superapp-load&env=production&mini_program=mp-load&user="
+revision() { curl -sS "http://$CLIENT${resolve_path}probe" | python3 -c 'import json, sys; print(json.load(sys.stdin)["revision"])'; }
+
+start_baseline() {
+  # The baseline answers with the gateway's own resolve body, byte for byte.
+  BASELINE_BODY=$(curl -sS --fail "http://$CLIENT${resolve_path}u1") || die "gateway resolve failed"
+  BASELINE_BODY="$BASELINE_BODY" "${SERVER_CPU[@]}" "$WORK/bin/baseline" 0 >"$WORK/baseline" 2>"$WORK/baseline.err" &
+  PIDS+=($!)
+  BASELINE=$(wait_line "$WORK/baseline" 'baseline listening' | sed -E 's/.*addr=//')
+  log "baseline $BASELINE (body ${#BASELINE_BODY} bytes)"
+}
+
+# run_wrk ADDR SECONDS: prints wrk's RESULT line.
+run_wrk() {
+  kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited: $(tail -3 "$WORK/gateway.err")"
+  LOAD_PATH="$resolve_path" "${CLIENT_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --timeout 5s \
+    -s "$ROOT/scripts/load.lua" "http://$1/" | grep '^RESULT'
+}
+
+setup() {
+  if [ ${#SERVER_CPU[@]} -gt 0 ]; then
+    echo "pinned: server on CPU 0 with 1 tokio worker, wrk + writer on CPU 1 ($(nproc) cores)"
+  else
+    echo "unpinned: servers' default runtimes, wrk and the writer share $(nproc) cores"
+  fi
+}
+
+# phase ROUND NAME ADDR: one wrk run, recorded as "ROUND NAME RESULT ..." in the results.
+phase() {
+  log "round $1/$ROUNDS: $2"
+  local result
+  result=$(run_wrk "$3" "$SECONDS_PER_PHASE")
+  echo "$1 $2 $result" >>"$WORK/results"
+}
+
+# swap_phase ROUND: the gateway under wrk while the writer swaps the snapshot.
+swap_phase() {
+  LOAD_TOKEN="$ADMIN_TOKEN" "${CLIENT_CPU[@]}" python3 "$ROOT/scripts/admin_writes.py" \
+    "$ADMIN" "$SWAP_RELEASE" "$WRITES" "$((SECONDS_PER_PHASE + 2))" >"$WORK/writes" &
+  local writer=$!
+  PIDS+=($writer)
+  sleep 1
+  phase "$1" gateway+swaps "$CLIENT"
+  wait "$writer" || die "admin writes failed: $(cat "$WORK/writes")"
+  echo "$1 writes $(cat "$WORK/writes")" >>"$WORK/results"
+}
+
+main() {
+  install_wrk
+  build
+  start_gateway
+  set_up_releases
+  start_baseline
+
+  log "wrk: $THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_PHASE}s per phase, $ROUNDS rounds; $(setup)"
+  run_wrk "$CLIENT" "$WARMUP" >/dev/null
+  run_wrk "$BASELINE" "$WARMUP" >/dev/null
+  local rev_before round
+  rev_before=$(revision)
+  : >"$WORK/results"
+  # Phases interleave, and their order rotates from round to round, so drift on a shared
+  # machine hits all three alike.
+  local order=(baseline gateway swaps) name
+  for round in $(seq "$ROUNDS"); do
+    for name in "${order[@]}"; do
+      case $name in
+        baseline) phase "$round" baseline "$BASELINE" ;;
+        gateway) phase "$round" gateway "$CLIENT" ;;
+        swaps) swap_phase "$round" ;;
+      esac
+    done
+    order=("${order[@]:1}" "${order[0]}")
+  done
+
+  echo
+  echo "wrk: $THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_PHASE}s per phase, $ROUNDS rounds; $(setup)"
+  echo "resolve body ${#BASELINE_BODY} bytes; snapshot revision $rev_before -> $(revision) (one swap per admin write)"
+  python3 "$ROOT/scripts/load_report.py" <"$WORK/results"
+}
+
+main "$@"
