@@ -14,6 +14,7 @@ use criterion::{
     BatchSize, Bencher, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main,
 };
 use graygate::bucket;
+use graygate::metrics::Metrics;
 use graygate::model::{AppId, Env, MiniProgramId, Percentage, Status, Version};
 use graygate::release::{Release, ReleaseConfig, RouteKey, TestGroup};
 use graygate::snapshot::{ReleaseInput, Route, Snapshot};
@@ -129,6 +130,12 @@ impl Input {
     }
 }
 
+/// One metrics registry for every route the benches build (as in a gateway process).
+fn metrics() -> &'static Metrics {
+    static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
 /// The releases behind one route: its full release and, unless full only, an in-flight one.
 struct Spec {
     key: RouteKey,
@@ -156,7 +163,8 @@ impl Spec {
 
     fn route(&self, test_group: Option<Arc<TestGroup>>) -> Route {
         let in_flight = self.in_flight.as_ref().map(|f| f.as_input(test_group));
-        Route::build(Some(self.full.as_input(None)), in_flight).expect("a full release serves")
+        Route::build(Some(self.full.as_input(None)), in_flight, metrics())
+            .expect("a full release serves")
     }
 }
 
@@ -185,7 +193,7 @@ impl Fleet {
     }
 
     fn snapshot(&self) -> Snapshot {
-        Snapshot::default().with_changes(1, self.changes())
+        Snapshot::new(metrics()).with_changes(1, self.changes(), metrics())
     }
 
     /// `QUERIES` (route, user) pairs drawn across the routes of `shape`.
@@ -362,7 +370,7 @@ fn bench_test_group(c: &mut Criterion) {
     for size in [0, SMALL_GROUP, 1_000_000] {
         let group = (size > 0).then(|| test_group(size));
         let change = (spec.key.clone(), Some(spec.route(group)));
-        let snapshot = fleet.snapshot().with_changes(2, vec![change]);
+        let snapshot = fleet.snapshot().with_changes(2, vec![change], metrics());
         g.bench_with_input(BenchmarkId::new("non_member", size), &outsiders, |b, qs| {
             rotate(b, qs, |q| q.resolve(&snapshot).is_some())
         });
@@ -417,7 +425,7 @@ fn bench_rebuild(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("full", LARGE), |b| {
         b.iter_batched(
             || fleet.changes(),
-            |changes| Snapshot::default().with_changes(1, changes),
+            |changes| Snapshot::new(metrics()).with_changes(1, changes, metrics()),
             BatchSize::PerIteration,
         )
     });
@@ -429,7 +437,7 @@ fn bench_rebuild(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("one_change", LARGE), |b| {
         b.iter_batched(
             || vec![fleet.change(changed)],
-            |change| drop(base.with_changes(2, change)),
+            |change| drop(base.with_changes(2, change, metrics())),
             BatchSize::SmallInput,
         )
     });

@@ -22,24 +22,33 @@ const STACK_INPUT: usize = PREFIX.len() + SALT_LEN + 1 + MAX_USER_BYTES;
 
 /// The 64-bit xxh3 hash of `"gr1:" + salt + ":" + user_id`, byte for byte.
 pub fn hash(salt: &str, user_id: &str) -> u64 {
+    hash_bytes(salt.as_bytes(), user_id.as_bytes())
+}
+
+/// Typical inputs (a 16-character salt and a user id of up to 43 bytes) fit this buffer;
+/// zeroing the full-size one would cost as much as hashing.
+const SHORT_INPUT: usize = 64;
+
+fn hash_bytes(salt: &[u8], user_id: &[u8]) -> u64 {
     let len = PREFIX.len() + salt.len() + 1 + user_id.len();
-    if len <= STACK_INPUT {
-        let mut buf = [0u8; STACK_INPUT];
-        let mut at = 0;
-        for part in [PREFIX, salt.as_bytes(), b":", user_id.as_bytes()] {
-            buf[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
-        }
-        xxh3_64(&buf[..len])
+    let parts = [PREFIX, salt, b":", user_id];
+    if len <= SHORT_INPUT {
+        hash_in(&mut [0u8; SHORT_INPUT], &parts, len)
+    } else if len <= STACK_INPUT {
+        hash_in(&mut [0u8; STACK_INPUT], &parts, len)
     } else {
         // Only reachable for inputs longer than the spec allows (vectors, tests).
-        let mut input = Vec::with_capacity(len);
-        input.extend_from_slice(PREFIX);
-        input.extend_from_slice(salt.as_bytes());
-        input.push(b':');
-        input.extend_from_slice(user_id.as_bytes());
-        xxh3_64(&input)
+        xxh3_64(&parts.concat())
     }
+}
+
+fn hash_in(buf: &mut [u8], parts: &[&[u8]; 4], len: usize) -> u64 {
+    let mut at = 0;
+    for part in parts {
+        buf[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    xxh3_64(&buf[..len])
 }
 
 /// Maps a gr1 hash to its bucket in `0..1_000_000`.
@@ -51,6 +60,11 @@ pub fn bucket_of_hash(h: u64) -> u32 {
 /// The bucket of `user_id` in the release salted with `salt`.
 pub fn bucket(salt: &str, user_id: &str) -> u32 {
     bucket_of_hash(hash(salt, user_id))
+}
+
+/// [`bucket`] with the salt as raw bytes (how the snapshot keeps it).
+pub fn bucket_salted(salt: &[u8], user_id: &str) -> u32 {
+    bucket_of_hash(hash_bytes(salt, user_id.as_bytes()))
 }
 
 /// Whether `user_id` falls inside a grayscale of `threshold` parts per million.

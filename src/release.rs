@@ -1,7 +1,9 @@
 //! The records the control plane keeps and the store persists: target apps, mini program
 //! versions, releases with their configuration and pilot test groups, and history entries.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
+
+use hashbrown::HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};

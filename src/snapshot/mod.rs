@@ -1,0 +1,180 @@
+//! The immutable routing table the hot path answers from, and `resolve` (SPEC §3).
+//!
+//! A [`Snapshot`] is built by the control plane after every committed change and
+//! swapped into a [`SnapshotCell`] (`ArcSwap`); a resolve loads it once, without locks.
+//! Everything a response needs is precomputed: each servable release carries its JSON
+//! fragment, so answering is one hash probe, one bucket and a copy.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use hashbrown::{Equivalent, HashMap};
+
+use crate::metrics::{Metrics, TargetCounters};
+use crate::model::Env;
+use crate::release::RouteKey;
+
+mod explain;
+mod route;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use explain::{Decision, Explanation, InFlightExplanation};
+pub use route::{Channel, InFlight, ReleaseInput, Route, Served};
+use table::RouteTable;
+
+/// The mini programs of one release target, sorted by id, for batch resolves.
+pub type TargetRoutes = Vec<(Arc<str>, Arc<Route>)>;
+
+/// One release target that has routes: its mini programs and its miss counters.
+#[derive(Debug)]
+pub struct Target {
+    pub routes: TargetRoutes,
+    pub counters: TargetCounters,
+}
+
+/// An immutable routing table at one revision.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    revision: u64,
+    routes: RouteTable,
+    targets: HashMap<(Arc<str>, Env), Arc<Target>>,
+    /// Miss and error counters of requests for targets without routes.
+    other: TargetCounters,
+}
+
+impl Snapshot {
+    /// An empty snapshot at revision 0.
+    pub fn new(metrics: &Metrics) -> Snapshot {
+        Snapshot {
+            revision: 0,
+            routes: RouteTable::default(),
+            targets: HashMap::new(),
+            other: metrics.target_counters(crate::metrics::OTHER, crate::metrics::OTHER),
+        }
+    }
+
+    /// Counters for a resolve of `app`/`env` that found nothing to serve.
+    pub fn miss_counters(&self, app: &str, env: Env) -> &TargetCounters {
+        self.targets
+            .get(&TargetQuery(app, env))
+            .map_or(&self.other, |t| &t.counters)
+    }
+
+    /// Counters for requests that could not be parsed.
+    pub fn error_counters(&self) -> &TargetCounters {
+        &self.other
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    pub fn route(&self, app: &str, env: Env, mini_program: &str) -> Option<&Arc<Route>> {
+        self.routes.get(app, env, mini_program)
+    }
+
+    /// Which release `user` gets for one mini program; `None` means not released.
+    pub fn resolve(&self, app: &str, env: Env, mini_program: &str, user: &str) -> Option<&Served> {
+        self.route(app, env, mini_program)?.resolve(user)
+    }
+
+    /// Every mini program that can serve something in a release target, sorted by id.
+    pub fn target(&self, app: &str, env: Env) -> Option<&TargetRoutes> {
+        self.targets.get(&TargetQuery(app, env)).map(|t| &t.routes)
+    }
+
+    /// A new snapshot at `revision` with the given routes replaced (`None` removes one).
+    /// Unchanged routes are shared with `self`: the cost is the changed routes, the
+    /// table shards they fall in, and one merge of each changed target's sorted list.
+    pub fn with_changes(
+        &self,
+        revision: u64,
+        changes: Vec<(RouteKey, Option<Route>)>,
+        metrics: &Metrics,
+    ) -> Snapshot {
+        let mut next = self.clone();
+        next.revision = revision;
+        let mut by_target: BTreeMap<(Arc<str>, Env), Vec<RouteChange>> = BTreeMap::new();
+        for (key, route) in changes {
+            let (app, mp) = (key.app.as_str(), key.mini_program.as_str());
+            let route = route.map(Arc::new);
+            next.routes.set(app, key.env, mp, route.clone());
+            by_target
+                .entry((app.into(), key.env))
+                .or_default()
+                .push((mp.into(), route));
+        }
+        for (target, changes) in by_target {
+            next.merge_target(target, changes, metrics);
+        }
+        next
+    }
+
+    fn merge_target(
+        &mut self,
+        target: (Arc<str>, Env),
+        changes: Vec<RouteChange>,
+        metrics: &Metrics,
+    ) {
+        let query = TargetQuery(&target.0, target.1);
+        let old = self.targets.get(&query);
+        let mut list: BTreeMap<Arc<str>, Arc<Route>> = old
+            .map(|t| t.routes.iter().cloned().collect())
+            .unwrap_or_default();
+        let counters = old.map(|t| t.counters.clone());
+        for (mp, route) in changes {
+            match route {
+                Some(r) => list.insert(mp, r),
+                None => list.remove(&mp),
+            };
+        }
+        if list.is_empty() {
+            self.targets.remove(&query);
+        } else {
+            let counters =
+                counters.unwrap_or_else(|| metrics.target_counters(&target.0, target.1.as_str()));
+            let routes = list.into_iter().collect();
+            self.targets
+                .insert(target, Arc::new(Target { routes, counters }));
+        }
+    }
+}
+
+type RouteChange = (Arc<str>, Option<Arc<Route>>);
+
+/// Borrowed form of a target key, so lookups do not allocate.
+struct TargetQuery<'a>(&'a str, Env);
+
+impl Hash for TargetQuery<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        // Must match the tuple's derived Hash: each field in order, `Arc<str>` as `str`.
+        self.0.hash(h);
+        self.1.hash(h);
+    }
+}
+
+impl Equivalent<(Arc<str>, Env)> for TargetQuery<'_> {
+    fn equivalent(&self, k: &(Arc<str>, Env)) -> bool {
+        *k.0 == *self.0 && k.1 == self.1
+    }
+}
+
+/// The slot the control plane swaps snapshots into and the hot path loads from.
+pub type SnapshotCell = ArcSwap<Snapshot>;
+
+/// A new cell holding an empty snapshot.
+pub fn new_cell(metrics: &Metrics) -> Arc<SnapshotCell> {
+    Arc::new(ArcSwap::from_pointee(Snapshot::new(metrics)))
+}

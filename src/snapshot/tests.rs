@@ -1,0 +1,134 @@
+//! Unit tests of routes and snapshots.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::bucket;
+use crate::model::Status;
+use crate::model::{AppId, MiniProgramId, Percentage, Version};
+use crate::release::{Release, ReleaseId, TestGroup};
+
+fn release(id: ReleaseId, version: &str, status: Status, percent: f64) -> Release {
+    Release {
+        id,
+        mini_program: MiniProgramId::parse("mp-a").expect("id"),
+        version: Version::parse(version).expect("version"),
+        app: AppId::parse("app").expect("id"),
+        env: Env::Production,
+        status,
+        percentage: Percentage::from_percent(percent).expect("percent"),
+        salt: "00112233445566aa".into(),
+        config: Arc::default(),
+        test_group_size: 0,
+        applied_by: None,
+        revision: 1,
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+fn input(r: &Release, group: &[&str]) -> ReleaseInput<'static> {
+    let r: &'static Release = Box::leak(Box::new(r.clone()));
+    let group = (!group.is_empty()).then(|| Arc::new(TestGroup::parse(group).expect("group")));
+    ReleaseInput {
+        release: r,
+        package_url: "https://cdn.example.com/p.zip",
+        test_group: group,
+    }
+}
+
+fn key() -> RouteKey {
+    RouteKey {
+        app: AppId::parse("app").expect("id"),
+        env: Env::Production,
+        mini_program: MiniProgramId::parse("mp-a").expect("id"),
+    }
+}
+
+#[test]
+fn precedence_is_pilot_then_grayscale_then_full() {
+    let full = release(1, "1.0.0", Status::FullRelease, 0.0);
+    let gray = release(2, "2.0.0", Status::GrayscaleRelease, 50.0);
+    let m = Metrics::new();
+    let route = Route::build(Some(input(&full, &[])), Some(input(&gray, &["vip"])), &m);
+    let route = route.expect("route");
+    let pick = |u: &str| route.resolve(u).map(|s| (s.channel, s.release_id));
+    assert_eq!(pick("vip"), Some((Channel::Pilot, 2)));
+    let users: Vec<String> = (0..2000).map(|i| format!("user-{i}")).collect();
+    let gray_count = users
+        .iter()
+        .filter(|u| pick(u) == Some((Channel::Grayscale, 2)))
+        .count();
+    let full_count = users
+        .iter()
+        .filter(|u| pick(u) == Some((Channel::Full, 1)))
+        .count();
+    assert_eq!(gray_count + full_count, users.len());
+    assert!(
+        (850..1150).contains(&gray_count),
+        "about half in grayscale: {gray_count}"
+    );
+    for u in &users {
+        let in_gray = bucket::bucket("00112233445566aa", u) < 500_000;
+        assert_eq!(
+            pick(u).map(|p| p.0),
+            Some(if in_gray {
+                Channel::Grayscale
+            } else {
+                Channel::Full
+            })
+        );
+    }
+}
+
+#[test]
+fn pilot_testing_serves_only_the_group_and_preparation_nothing() {
+    let pilot = release(2, "2.0.0", Status::PilotTesting, 0.0);
+    let m = Metrics::new();
+    let route = Route::build(None, Some(input(&pilot, &["tester"])), &m).expect("route");
+    assert_eq!(
+        route.resolve("tester").map(|s| s.channel),
+        Some(Channel::Pilot)
+    );
+    assert!(route.resolve("someone-else").is_none());
+    let prep = release(3, "3.0.0", Status::ReleasePreparation, 0.0);
+    assert!(Route::build(None, Some(input(&prep, &["tester"])), &m).is_none());
+}
+
+#[test]
+fn fragments_are_the_answer_without_revision() {
+    let full = release(1, "1.0.0", Status::FullRelease, 0.0);
+    let m = Metrics::new();
+    let route = Route::build(Some(input(&full, &[])), None, &m).expect("route");
+    let served = route.resolve("anyone").expect("served");
+    let mut body = served.fragment.to_vec();
+    body.extend_from_slice(b",\"revision\":7}");
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
+    assert_eq!(v["version"], "1.0.0");
+    assert_eq!(v["channel"], "full");
+    assert_eq!(v["release_id"], 1);
+    assert_eq!(v["revision"], 7);
+}
+
+#[test]
+fn changes_replace_and_remove_routes_and_target_lists() {
+    let full = release(1, "1.0.0", Status::FullRelease, 0.0);
+    let m = Metrics::new();
+    let route = Route::build(Some(input(&full, &[])), None, &m);
+    let s1 = Snapshot::new(&m).with_changes(1, vec![(key(), route)], &m);
+    assert_eq!(s1.revision(), 1);
+    assert_eq!(
+        s1.resolve("app", Env::Production, "mp-a", "u")
+            .map(|s| s.release_id),
+        Some(1)
+    );
+    assert_eq!(s1.target("app", Env::Production).map(|t| t.len()), Some(1));
+    assert!(s1.resolve("app", Env::Sandbox, "mp-a", "u").is_none());
+    let s2 = s1.with_changes(2, vec![(key(), None)], &m);
+    assert!(s2.resolve("app", Env::Production, "mp-a", "u").is_none());
+    assert!(s2.target("app", Env::Production).is_none());
+    assert!(
+        s1.resolve("app", Env::Production, "mp-a", "u").is_some(),
+        "old snapshots are immutable"
+    );
+}
