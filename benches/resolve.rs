@@ -329,6 +329,11 @@ fn bench_bucket(c: &mut Criterion) {
             b.iter(|| bucket::bucket(black_box(salt), black_box(id)))
         });
     }
+    // What the snapshot does: the release's "gr1:<salt>:" is assembled once per release.
+    let salted = bucket::Salted::new(salt).expect("a valid salt");
+    g.bench_function("salted-user-15B", |b| {
+        b.iter(|| black_box(&salted).bucket(black_box("user-0001234567")))
+    });
     // The hash alone on a ready-made input: what `bucket` adds is assembling the input.
     let input = format!("gr1:{salt}:user-0001234567");
     g.bench_function("xxh3-only-user-15B", |b| {

@@ -62,9 +62,53 @@ pub fn bucket(salt: &str, user_id: &str) -> u32 {
     bucket_of_hash(hash(salt, user_id))
 }
 
-/// [`bucket`] with the salt as raw bytes (how the snapshot keeps it).
-pub fn bucket_salted(salt: &[u8], user_id: &str) -> u32 {
-    bucket_of_hash(hash_bytes(salt, user_id.as_bytes()))
+/// Length of `"gr1:" + salt + ":"` for a 16-character salt.
+const SALTED_LEN: usize = PREFIX.len() + SALT_LEN + 1;
+
+/// The fixed part of one release's hash input, `"gr1:" + salt + ":"`, assembled once per
+/// release so that bucketing a user copies one fixed-size block and the user id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Salted([u8; SALTED_LEN]);
+
+impl Default for Salted {
+    /// The all-zero salt.
+    fn default() -> Salted {
+        Salted(*b"gr1:0000000000000000:")
+    }
+}
+
+impl Salted {
+    /// `None` unless `salt` has the shape [`new_salt`] draws.
+    pub fn new(salt: &str) -> Option<Salted> {
+        if !is_salt(salt) {
+            return None;
+        }
+        let mut input = [0u8; SALTED_LEN];
+        input[..PREFIX.len()].copy_from_slice(PREFIX);
+        input[PREFIX.len()..SALTED_LEN - 1].copy_from_slice(salt.as_bytes());
+        input[SALTED_LEN - 1] = b':';
+        Some(Salted(input))
+    }
+
+    /// The salt, as the API shows it.
+    pub fn salt(&self) -> &str {
+        std::str::from_utf8(&self.0[PREFIX.len()..SALTED_LEN - 1]).unwrap_or_default()
+    }
+
+    /// The bucket of `user_id`; equal to `bucket(self.salt(), user_id)`.
+    pub fn bucket(&self, user_id: &str) -> u32 {
+        let user = user_id.as_bytes();
+        let len = SALTED_LEN + user.len();
+        let h = if len <= SHORT_INPUT {
+            let mut buf = [0u8; SHORT_INPUT];
+            buf[..SALTED_LEN].copy_from_slice(&self.0);
+            buf[SALTED_LEN..len].copy_from_slice(user);
+            xxh3_64(&buf[..len])
+        } else {
+            hash_bytes(&self.0[PREFIX.len()..SALTED_LEN - 1], user)
+        };
+        bucket_of_hash(h)
+    }
 }
 
 /// Whether `user_id` falls inside a grayscale of `threshold` parts per million.
@@ -97,6 +141,26 @@ mod tests {
             let input = format!("gr1:{salt}:{user}");
             assert_eq!(hash(salt, user), xxh3_64(input.as_bytes()));
         }
+    }
+
+    #[test]
+    fn salted_prefix_matches_the_plain_bucket() {
+        let salted = Salted::new("0123456789abcdef").expect("valid salt");
+        assert_eq!(salted.salt(), "0123456789abcdef");
+        let long = "é".repeat(128);
+        for user in [
+            "u",
+            "user-0001234567",
+            "6f1c2a9e-4b7d-4e0a-9c35-1d2e3f405a6b",
+            long.as_str(),
+        ] {
+            assert_eq!(
+                salted.bucket(user),
+                bucket("0123456789abcdef", user),
+                "{user}"
+            );
+        }
+        assert!(Salted::new("short").is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! them the tests skip with a printed reason, or fail when `GRAYGATE_REQUIRE_REDIS=1`.
 //! Every test works in a random namespace of its own and deletes its keys at the end.
 //! Measured latencies are printed (`cargo test --test redis_nodes -- --nocapture`).
-//! `known_gaps` holds ignored tests of behaviour still missing (`-- --ignored`).
+//! `consistency` holds regression tests of cross-node guarantees that once failed.
 
 mod common;
 
@@ -18,8 +18,8 @@ mod support;
 
 #[path = "redis_nodes/conflicts.rs"]
 mod conflicts;
-#[path = "redis_nodes/known_gaps.rs"]
-mod known_gaps;
+#[path = "redis_nodes/consistency.rs"]
+mod consistency;
 #[path = "redis_nodes/outage.rs"]
 mod outage;
 #[path = "redis_nodes/propagation.rs"]

@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::{Channel, Served, Snapshot};
-use crate::bucket;
 use crate::model::Env;
 use crate::release::ReleaseId;
 
@@ -53,7 +52,7 @@ impl Snapshot {
     pub fn explain(&self, app: &str, env: Env, mini_program: &str, user: &str) -> Explanation {
         let route = self.route(app, env, mini_program);
         let in_flight = route.and_then(|r| r.in_flight.as_ref()).map(|f| {
-            let bucket = bucket::bucket_salted(&f.salt, user);
+            let bucket = f.salted.bucket(user);
             InFlightExplanation {
                 release_id: f.pilot.release_id,
                 version: f.pilot.version.to_string(),

@@ -46,8 +46,8 @@ pub struct Served {
 /// in `grayscale_release`, everybody whose bucket is under the threshold.
 #[derive(Debug)]
 pub struct InFlight {
-    /// The release's salt, inline: no pointer to chase on the hot path.
-    pub salt: [u8; bucket::SALT_LEN],
+    /// `"gr1:" + salt + ":"`, inline: no pointer to chase on the hot path.
+    pub salted: bucket::Salted,
     /// Parts per million; zero while pilot testing.
     pub threshold: u32,
     pub test_group: Option<Arc<TestGroup>>,
@@ -107,18 +107,10 @@ fn served(input: &ReleaseInput<'_>, channel: Channel, metrics: &Metrics) -> Serv
     }
 }
 
-/// Salts are 16 ASCII hex characters (checked when a release is created).
-fn salt_bytes(salt: &str) -> [u8; bucket::SALT_LEN] {
-    let mut out = [b'0'; bucket::SALT_LEN];
-    let n = salt.len().min(bucket::SALT_LEN);
-    out[..n].copy_from_slice(&salt.as_bytes()[..n]);
-    out
-}
-
 impl InFlight {
     /// The salt as text, as the API shows it.
     pub fn salt_str(&self) -> &str {
-        std::str::from_utf8(&self.salt).unwrap_or_default()
+        self.salted.salt()
     }
 }
 
@@ -137,7 +129,8 @@ impl Route {
             )
         });
         let in_flight = in_flight.map(|i| InFlight {
-            salt: salt_bytes(&i.release.salt),
+            // Salts come from `bucket::new_salt`; another shape means a corrupt store.
+            salted: bucket::Salted::new(&i.release.salt).unwrap_or_default(),
             threshold: match i.release.status {
                 Status::GrayscaleRelease => i.release.percentage.ppm(),
                 _ => 0,
@@ -156,7 +149,7 @@ impl Route {
             if f.test_group.as_ref().is_some_and(|g| g.contains(user)) {
                 return Some(&f.pilot);
             }
-            if f.threshold > 0 && bucket::bucket_salted(&f.salt, user) < f.threshold {
+            if f.threshold > 0 && f.salted.bucket(user) < f.threshold {
                 return Some(&f.grayscale);
             }
         }

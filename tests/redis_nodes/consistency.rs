@@ -1,16 +1,11 @@
-//! Behaviour the many-node deployment should have and does not yet, kept as ignored
-//! tests so the gap is precise and the fix has a test waiting
-//! (`cargo test --test redis_nodes -- --ignored`).
+//! Two consistency guarantees across nodes that once failed, kept as regression tests:
 //!
-//! 1. Refusals are decided on a node's local view: `Control::commit`
-//!    (src/control/mod.rs) returns the plan's refusal without asking the store whether
-//!    it moved on; only accepted batches meet the revision compare-and-set. A client that
-//!    got node A's acknowledgement and goes straight to node B (as behind a load
-//!    balancer) can be refused because B is a millisecond behind.
-//! 2. The first store command after a quick Redis restart fails: the command
-//!    connection (`ConnectionManager` over RESP2, src/store/redis.rs `connect`) learns
-//!    that its socket died only when a command fails on it, so when no revision check ran
-//!    in between, that command is the operator's write, answered 503.
+//! 1. A refusal never contradicts a write another node acknowledged: when a plan is
+//!    refused and the store is ahead of the node, `Control::commit` catches up and
+//!    decides again (src/control/mod.rs).
+//! 2. The first write after a quick Redis restart is accepted: the store talks RESP3, so
+//!    its connection notices a dropped socket before the next command
+//!    (src/store/redis.rs `client`).
 
 use std::time::Duration;
 
@@ -23,7 +18,6 @@ const TRIES: usize = 100;
 /// 404 `version_not_found`). Go-live on A, then at once go-live on B with `If-Match`
 /// of A's answer: B must not answer 412 naming an older revision.
 #[test]
-#[ignore = "known gap 1: refusals are decided on a node's local view (see module docs)"]
 fn a_refusal_never_contradicts_a_write_acknowledged_by_another_node() {
     let test = "a_refusal_never_contradicts_a_write_acknowledged_by_another_node";
     let Some(url) = redis_url(test) else {
@@ -66,7 +60,6 @@ fn a_refusal_never_contradicts_a_write_acknowledged_by_another_node() {
 /// Redis restarts between two revision checks; half a second later an admin write
 /// must be accepted, not answered 503.
 #[test]
-#[ignore = "known gap 2: the first command after a Redis restart fails (see module docs)"]
 fn the_first_write_after_a_quick_redis_restart_is_accepted() {
     let test = "the_first_write_after_a_quick_redis_restart_is_accepted";
     let Some(binary) = redis_server_binary(test) else {
