@@ -82,6 +82,8 @@ pub struct StoreConfig {
     pub kind: StoreKind,
     /// The embedded store's file.
     pub path: PathBuf,
+    /// The embedded store's page cache, in MiB.
+    pub cache_mib: usize,
     /// The Redis URL, for `kind = "redis"`.
     pub url: Option<String>,
     /// Redis key prefix; lets several deployments share one Redis.
@@ -95,6 +97,7 @@ impl Default for StoreConfig {
         StoreConfig {
             kind: StoreKind::Embedded,
             path: PathBuf::from("data/graygate.db"),
+            cache_mib: 32,
             url: None,
             namespace: "graygate".into(),
             revision_check_seconds: 2.0,

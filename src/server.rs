@@ -48,7 +48,13 @@ pub struct Server {
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match config.store.kind {
-        StoreKind::Embedded => Ok(Arc::new(EmbeddedStore::open(&config.store.path)?)),
+        StoreKind::Embedded => {
+            let cache = config.store.cache_mib.saturating_mul(1024 * 1024);
+            Ok(Arc::new(EmbeddedStore::open_with_cache(
+                &config.store.path,
+                cache,
+            )?))
+        }
         StoreKind::Redis => {
             let url = config.store.url.as_deref().unwrap_or_default();
             Ok(Arc::new(

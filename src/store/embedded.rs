@@ -27,14 +27,25 @@ pub struct EmbeddedStore {
 }
 
 impl EmbeddedStore {
+    /// redb's page cache for [`EmbeddedStore::open`]; redb's own default is 1 GiB,
+    /// which a gateway whose state lives in memory anyway does not need.
+    pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
     /// Opens (creating if needed) the store file at `path`, and its parent directory.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_cache(path, Self::DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`EmbeddedStore::open`] with a page cache of `cache_bytes`.
+    pub fn open_with_cache(path: &Path, cache_bytes: usize) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let db = Database::create(path)
+        let db = redb::Builder::new()
+            .set_cache_size(cache_bytes)
+            .create(path)
             .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
         let txn = db.begin_write().map_err(unavailable)?;
         {
