@@ -5,6 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct Health {
@@ -14,13 +15,36 @@ pub struct Health {
     store_seen_at: AtomicU64,
 }
 
-#[derive(Debug, Serialize)]
+/// What `/readyz` answers (always with 200: a node that has started has a snapshot).
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready`, or `degraded` while the store is unreachable and the last good snapshot serves.
-    pub status: &'static str,
+    pub status: ReadyStatus,
+    /// The store kind: `embedded` or `redis`.
+    #[schema(value_type = String, example = "embedded")]
     pub store: &'static str,
     pub store_reachable: bool,
+    /// The revision of the snapshot this node serves.
     pub revision: u64,
+}
+
+/// `ready`, or `degraded` while the store is unreachable and the last good snapshot serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadyStatus {
+    Ready,
+    Degraded,
+}
+
+/// What `/healthz` answers: the process is alive.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    pub status: LiveStatus,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveStatus {
+    Alive,
 }
 
 impl Health {
@@ -43,7 +67,11 @@ impl Health {
     pub fn readiness(&self, revision: u64) -> Readiness {
         let ok = self.store_ok.load(Ordering::Relaxed);
         Readiness {
-            status: if ok { "ready" } else { "degraded" },
+            status: if ok {
+                ReadyStatus::Ready
+            } else {
+                ReadyStatus::Degraded
+            },
             store: self.store_kind,
             store_reachable: ok,
             revision,

@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Why a raw value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,8 +74,25 @@ pub fn check_user_id(s: &str) -> Result<(), InvalidValue> {
     Ok(())
 }
 
+/// An OpenAPI string schema for a validated identifier; `max_length` counts characters,
+/// so it is exact only for ASCII identifiers (user ids are limited in bytes).
+fn string_schema(
+    description: &str,
+    pattern: &str,
+    max_length: usize,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .min_length(Some(1))
+        .max_length(Some(max_length))
+        .into()
+}
+
 macro_rules! string_newtype {
-    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+    ($(#[$doc:meta])* $name:ident, $check:expr, schema: ($desc:expr, $pattern:expr, $max:expr)) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -115,32 +133,48 @@ macro_rules! string_newtype {
                 &self.0
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                string_schema($desc, $pattern, $max)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
     };
 }
+
+const IDENT_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
 
 string_newtype!(
     /// A target app (super app) id.
     AppId,
-    |s| check_ident("app", s)
+    |s| check_ident("app", s),
+    schema: ("A target app id.", IDENT_PATTERN, 128)
 );
 string_newtype!(
     /// A mini program id.
     MiniProgramId,
-    |s| check_ident("mini_program", s)
+    |s| check_ident("mini_program", s),
+    schema: ("A mini program id.", IDENT_PATTERN, 128)
 );
 string_newtype!(
     /// A mini program version.
     Version,
-    check_version
+    check_version,
+    schema: ("A mini program version.", "^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$", 64)
 );
 string_newtype!(
     /// An end user id as the super app knows it; hashed byte for byte.
     UserId,
-    check_user_id
+    check_user_id,
+    schema: ("An end user id: 1 to 256 bytes of UTF-8 without control characters, hashed byte for byte.", "^[^\\u0000-\\u001F\\u007F-\\u009F]+$", 256)
 );
 
 /// An isolated instance of a target app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Env {
     Development,
@@ -241,6 +275,24 @@ impl<'de> Deserialize<'de> for Percentage {
     }
 }
 
+/// A JSON number from 0 to 100 with at most four decimals; whole numbers print without a
+/// fraction (`5`, `25.5`, `0.0001`).
+impl utoipa::PartialSchema for Percentage {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .description(Some(
+                "A percentage from 0 to 100 with at most 4 decimals (0.0001 % granularity).",
+            ))
+            .minimum(Some(0))
+            .maximum(Some(100))
+            .into()
+    }
+}
+
+impl ToSchema for Percentage {}
+
 impl fmt::Display for Percentage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.as_percent())
@@ -248,7 +300,9 @@ impl fmt::Display for Percentage {
 }
 
 /// Release statuses in API spelling (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     NewVersionCreated,
@@ -322,7 +376,7 @@ impl fmt::Display for Status {
 }
 
 /// Token roles: `viewer` < `developer` < `admin`, and `reviewer` for the super-app side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Viewer,
@@ -358,7 +412,7 @@ pub struct Actor {
 }
 
 /// How a release target approves applications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Approval {
     #[default]
@@ -367,7 +421,7 @@ pub enum Approval {
 }
 
 /// The effective policy of one release target (SPEC §1 "Target-app policy").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct EnvPolicy {
     pub approval: Approval,
     pub pilot_testing: bool,
@@ -375,7 +429,7 @@ pub struct EnvPolicy {
 
 /// A policy as written by a reviewer or in the config file; fields the environment fixes
 /// may be omitted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvPolicyInput {
     #[serde(default)]

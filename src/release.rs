@@ -90,6 +90,9 @@ fn check_host(host: &str) -> bool {
         })
 }
 
+/// What [`check_host`] accepts, for the OpenAPI description.
+const HOST_PATTERN: &str = r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
+
 /// Release-specific configuration: a JSON object of at most 64 KiB whose
 /// `network_allowlist` is a list of host names and whose `payment` is an object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -101,6 +104,39 @@ impl ReleaseConfig {
         &self.0
     }
 }
+
+/// A JSON object: `network_allowlist` is a list of host names, `payment` an object, and
+/// other keys are kept as given.
+impl utoipa::PartialSchema for ReleaseConfig {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Type};
+        let host = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A host name; `*.` is allowed as a prefix."))
+            .pattern(Some(HOST_PATTERN))
+            .max_length(Some(253));
+        let allowlist = ArrayBuilder::new().items(host);
+        let payment = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)));
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "Release-specific configuration: a JSON object of at most 64 KiB. \
+                 Keys other than `network_allowlist` and `payment` are kept as given.",
+            ))
+            .property("network_allowlist", allowlist)
+            .property("payment", payment)
+            .examples([serde_json::json!({
+                "network_allowlist": ["api.example.com", "*.cdn.example.com"],
+                "payment": {"merchant_id": "m-1"}
+            })])
+            .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ReleaseConfig {}
 
 impl TryFrom<Value> for ReleaseConfig {
     type Error = InvalidValue;

@@ -3,27 +3,43 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::state::State;
-use crate::model::{Env, EnvPolicy, Percentage, Status, rfc3339};
+use crate::model::{AppId, Env, EnvPolicy, MiniProgramId, Percentage, Status, Version, rfc3339};
 use crate::release::{App, HistoryEntry, MiniProgramVersion, Release, ReleaseConfig, ReleaseId};
 use crate::workflow::{Action, allowed_actions};
 
-#[derive(Debug, Clone, Serialize)]
+/// A release as the admin API represents it (SPEC §4).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReleaseView {
+    #[schema(value_type = u64)]
     pub id: ReleaseId,
+    #[schema(value_type = MiniProgramId)]
     pub mini_program: String,
+    #[schema(value_type = Version)]
     pub version: String,
+    #[schema(value_type = AppId)]
     pub app: String,
     pub env: Env,
     pub status: Status,
+    /// The grayscale percentage; 0 outside `grayscale_release`.
     pub percentage: Percentage,
+    /// The release's bucketing salt (spec gr1): 16 lowercase hex characters.
+    #[schema(pattern = "^[0-9a-f]{16}$")]
     pub salt: String,
     pub config: ReleaseConfig,
+    /// Distinct user ids in the pilot test group.
     pub test_group_size: usize,
+    /// The actions the workflow allows now (whoever the caller is).
     pub allowed_actions: Vec<Action>,
+    /// The revision of the release's last change; send it back as `If-Match`.
     pub revision: u64,
+    /// RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -52,11 +68,15 @@ impl ReleaseView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A target app and the effective policy of each environment it has.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AppView {
+    #[schema(value_type = AppId)]
     pub id: String,
     pub environments: BTreeMap<Env, EnvPolicy>,
     pub revision: u64,
+    /// RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -71,13 +91,21 @@ impl From<&App> for AppView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An uploaded mini program version.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct VersionView {
+    #[schema(value_type = MiniProgramId)]
     pub mini_program: String,
+    #[schema(value_type = Version)]
     pub version: String,
     pub package_url: String,
+    /// Lowercase hex SHA-256 of the package, when it was given.
+    #[schema(required = true, pattern = "^[0-9a-f]{64}$")]
     pub sha256: Option<String>,
+    /// The name of the token that uploaded it.
     pub created_by: String,
+    /// RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime)]
     pub created_at: String,
     pub revision: u64,
 }
@@ -96,14 +124,23 @@ impl From<&MiniProgramVersion> for VersionView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One accepted action in a release's history (SPEC §2 rule 5).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistoryView {
     pub revision: u64,
+    /// RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime)]
     pub at: String,
+    /// The name of the token that acted.
     pub actor: String,
+    /// An action of SPEC §2, or `archive` when a newer full release archived this release.
     pub action: String,
+    /// `null` for `create`.
+    #[schema(required = true)]
     pub from: Option<Status>,
     pub to: Status,
+    /// What the action carried (a percentage, a reason, …).
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
 

@@ -1,27 +1,35 @@
 //! Admin API handlers (SPEC §4): parse, call one control-plane method, map the result.
+//! Target apps, versions, creating and reading releases, and explain are here; the
+//! workflow actions on an existing release are in [`actions`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use utoipa::{IntoParams, ToSchema};
 
 use super::AdminState;
 use super::auth::Authenticated;
 use super::body::Body;
-use super::error::ApiError;
-use crate::control::{CreateRelease, ReleaseCommand, ReleaseFilter, ReleaseView};
+use super::error::{ApiError, ErrorBody};
+use super::params::Path;
+use crate::control::{
+    AppView, CreateRelease, HistoryView, ReleaseFilter, ReleaseView, VersionView,
+};
 use crate::model::{
-    AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, Percentage, Status, UserId, Version,
+    AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, Status, UserId, Version,
 };
 use crate::release::{
     MiniProgramVersion, ReleaseConfig, ReleaseId, TestGroup, check_package_url, check_sha256,
 };
-use crate::workflow::GoLive;
+use crate::snapshot::Explanation;
+
+pub mod actions;
 
 type ApiResult = Result<Response, ApiError>;
 
@@ -58,12 +66,30 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     text.parse().map(Some).map_err(|_| bad())
 }
 
-#[derive(Deserialize)]
+/// A target app's environments and their policies. `production` is required;
+/// environments left out are removed (409 `environment_in_use` while they have releases).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutAppBody {
+    #[schema(example = json!({"production": {"pilot_testing": true}, "sandbox": {"approval": "manual"}}))]
     environments: BTreeMap<Env, EnvPolicyInput>,
 }
 
+/// Create or replace a target app (reviewer only).
+///
+/// The super-app side owns its target apps and their environment policies. Production
+/// approval is always manual; development and test approve automatically without pilot testing.
+#[utoipa::path(put, path = "/v1/admin/apps/{app}", tag = "admin",
+    security(("bearer" = [])),
+    params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a"))),
+    request_body = PutAppBody,
+    responses(
+        (status = 200, description = "The app as saved", body = AppView),
+        (status = 400, description = "`invalid_parameter` (id or policy), `invalid_body`, `bad_request` (path not UTF-8)", body = ErrorBody),
+        (status = 403, description = "`forbidden`: only a reviewer may", body = ErrorBody),
+        (status = 409, description = "`environment_in_use`: a removed environment has releases", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
+    ))]
 pub async fn put_app(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -75,6 +101,10 @@ pub async fn put_app(
     Ok(Json(s.control.put_app(&actor, app, body.environments).await?).into_response())
 }
 
+/// List the target apps and their policies.
+#[utoipa::path(get, path = "/v1/admin/apps", tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Every target app", body = Vec<AppView>)))]
 pub async fn list_apps(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -82,6 +112,15 @@ pub async fn list_apps(
     Ok(Json(s.control.apps(&actor).await?).into_response())
 }
 
+/// One target app and its policies.
+#[utoipa::path(get, path = "/v1/admin/apps/{app}", tag = "admin",
+    security(("bearer" = [])),
+    params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a"))),
+    responses(
+        (status = 200, description = "The app", body = AppView),
+        (status = 400, description = "`invalid_parameter` (not an app id), `bad_request` (path not UTF-8)", body = ErrorBody),
+        (status = 404, description = "`app_not_found`", body = ErrorBody),
+    ))]
 pub async fn get_app(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -90,15 +129,37 @@ pub async fn get_app(
     Ok(Json(s.control.app(&actor, &AppId::parse(&app)?).await?).into_response())
 }
 
-#[derive(Deserialize)]
+/// A version upload.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": "1.4.0", "package_url": "https://cdn.example.com/mp-coupons/1.4.0.zip"}))]
 pub struct AddVersionBody {
     version: Version,
+    /// An absolute http(s) URL of at most 2048 bytes.
+    #[schema(
+        pattern = "^https?://[^/?#\\s\\u0000-\\u001F\\u007F-\\u009F]+[^\\s\\u0000-\\u001F\\u007F-\\u009F]*$",
+        max_length = 2048,
+        example = "https://cdn.example.com/mp-coupons/1.4.0.zip"
+    )]
     package_url: String,
+    /// SHA-256 of the package as 64 hex characters; stored in lowercase.
     #[serde(default)]
+    #[schema(pattern = "^[0-9A-Fa-f]{64}$")]
     sha256: Option<String>,
 }
 
+/// Upload a version of a mini program (developer, admin). Versions are immutable.
+#[utoipa::path(post, path = "/v1/admin/mini-programs/{mp}/versions", tag = "admin",
+    security(("bearer" = [])),
+    params(("mp" = MiniProgramId, Path, description = "The mini program id", example = json!("mp-coupons"))),
+    request_body = AddVersionBody,
+    responses(
+        (status = 201, description = "The version as stored", body = VersionView),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (path not UTF-8)", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 409, description = "`version_exists`: versions cannot be changed", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
+    ))]
 pub async fn add_version(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -124,6 +185,14 @@ pub async fn add_version(
     Ok((axum::http::StatusCode::CREATED, Json(view)).into_response())
 }
 
+/// List the uploaded versions of a mini program.
+#[utoipa::path(get, path = "/v1/admin/mini-programs/{mp}/versions", tag = "admin",
+    security(("bearer" = [])),
+    params(("mp" = MiniProgramId, Path, description = "The mini program id", example = json!("mp-coupons"))),
+    responses(
+        (status = 200, description = "The versions (empty for an unknown mini program)", body = Vec<VersionView>),
+        (status = 400, description = "`invalid_parameter` (not a mini program id), `bad_request` (path not UTF-8)", body = ErrorBody),
+    ))]
 pub async fn list_versions(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -137,8 +206,11 @@ pub async fn list_versions(
     .into_response())
 }
 
-#[derive(Deserialize)]
+/// A new release: an uploaded version sent to one release target.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"mini_program": "mp-coupons", "version": "1.1.0", "app": "superapp-a",
+    "env": "sandbox", "config": {"network_allowlist": ["api.example.com"]}, "test_group": ["qa-1"]}))]
 pub struct CreateReleaseBody {
     mini_program: MiniProgramId,
     version: Version,
@@ -146,10 +218,26 @@ pub struct CreateReleaseBody {
     env: Env,
     #[serde(default)]
     config: Option<ReleaseConfig>,
+    /// The pilot test group: up to 1,000,000 distinct user ids (targets with pilot testing).
     #[serde(default)]
+    #[schema(value_type = Option<Vec<UserId>>)]
     test_group: Option<Vec<String>>,
 }
 
+/// Create a release (developer, admin): status `new_version_created`.
+///
+/// A version is released to a release target at most once, canceled releases included.
+#[utoipa::path(post, path = "/v1/admin/releases", tag = "admin",
+    security(("bearer" = [])),
+    request_body = CreateReleaseBody,
+    responses(
+        (status = 201, description = "The new release", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted"))),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`app_not_found`, `version_not_found`, `environment_not_configured`", body = ErrorBody),
+        (status = 409, description = "`already_released`, `pilot_testing_not_supported`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
+    ))]
 pub async fn create_release(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -169,15 +257,29 @@ pub async fn create_release(
     Ok(release_response(view, axum::http::StatusCode::CREATED))
 }
 
-#[derive(Deserialize)]
+/// Filters of `GET /v1/admin/releases`; every one is optional.
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<MiniProgramId>, example = json!("mp-coupons"))]
     mini_program: Option<String>,
+    #[param(value_type = Option<AppId>, example = json!("superapp-a"))]
     app: Option<String>,
+    #[param(value_type = Option<Env>, example = json!("production"))]
     env: Option<String>,
+    #[param(value_type = Option<Status>, example = json!("grayscale_release"))]
     status: Option<String>,
 }
 
+/// List releases, optionally filtered.
+#[utoipa::path(get, path = "/v1/admin/releases", tag = "admin",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The matching releases", body = Vec<ReleaseView>),
+        (status = 400, description = "`invalid_parameter`, `bad_request` (unknown parameter, not UTF-8)", body = ErrorBody),
+    ))]
 pub async fn list_releases(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -197,6 +299,15 @@ pub async fn list_releases(
     Ok(Json(s.control.releases(&actor, &filter).await?).into_response())
 }
 
+/// One release.
+#[utoipa::path(get, path = "/v1/admin/releases/{id}", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The release id", example = json!(2))),
+    responses(
+        (status = 200, description = "The release", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 400, description = "`invalid_parameter` (not a release id), `bad_request` (path not UTF-8)", body = ErrorBody),
+        (status = 404, description = "`release_not_found`", body = ErrorBody),
+    ))]
 pub async fn get_release(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -206,6 +317,16 @@ pub async fn get_release(
     Ok(release_response(view, axum::http::StatusCode::OK))
 }
 
+/// A release's history, oldest first.
+#[utoipa::path(get, path = "/v1/admin/releases/{id}/history", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The release id", example = json!(1))),
+    responses(
+        (status = 200, description = "Every accepted action on the release", body = Vec<HistoryView>),
+        (status = 400, description = "`invalid_parameter` (not a release id), `bad_request` (path not UTF-8)", body = ErrorBody),
+        (status = 404, description = "`release_not_found`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`", body = ErrorBody),
+    ))]
 pub async fn history(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
@@ -214,134 +335,29 @@ pub async fn history(
     Ok(Json(s.control.history(&actor, release_id(&id)?).await?).into_response())
 }
 
-#[derive(Deserialize)]
+/// The resolve request to explain; every parameter is required.
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct GoLiveBody {
-    #[serde(rename = "type")]
-    kind: GoLiveKind,
-    #[serde(default)]
-    percentage: Option<f64>,
-}
-
-#[derive(Deserialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-enum GoLiveKind {
-    Grayscale,
-    Full,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RejectBody {
-    reason: String,
-}
-
-fn go_live(body: &Body<serde_json::Value>) -> Result<GoLive, ApiError> {
-    let b: GoLiveBody = body.parse_as()?;
-    match (b.kind, b.percentage) {
-        (GoLiveKind::Full, None) => Ok(GoLive::Full),
-        (GoLiveKind::Full, Some(_)) => Err(ApiError::BadJson(
-            "a full go-live takes no percentage".into(),
-        )),
-        (GoLiveKind::Grayscale, None) => {
-            Err(InvalidValue::new("percentage", "required for a grayscale go-live").into())
-        }
-        (GoLiveKind::Grayscale, Some(p)) => {
-            let p = Percentage::from_percent(p)?;
-            if p == Percentage::ZERO || p == Percentage::FULL {
-                return Err(InvalidValue::new(
-                    "percentage",
-                    "must be above 0 and below 100; use {\"type\":\"full\"} for 100",
-                )
-                .into());
-            }
-            Ok(GoLive::Grayscale(p))
-        }
-    }
-}
-
-fn reject_reason(body: &Body<serde_json::Value>) -> Result<String, ApiError> {
-    let b: RejectBody = body.parse_as()?;
-    let reason = b.reason.trim();
-    if reason.is_empty() || reason.len() > 4096 {
-        return Err(
-            InvalidValue::new("reason", "a rejection needs a reason of 1 to 4096 bytes").into(),
-        );
-    }
-    Ok(reason.to_string())
-}
-
-pub async fn action(
-    State(s): State<AdminState>,
-    Authenticated(actor): Authenticated,
-    Path((id, action)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body<serde_json::Value>,
-) -> ApiResult {
-    let id = release_id(&id)?;
-    let cmd = match action.as_str() {
-        "apply" => ReleaseCommand::Apply,
-        "withdraw" => ReleaseCommand::Withdraw,
-        "approve" => ReleaseCommand::Approve,
-        "reject" => ReleaseCommand::Reject {
-            reason: reject_reason(&body)?,
-        },
-        "complete_testing" => ReleaseCommand::CompleteTesting,
-        "go_live" => ReleaseCommand::GoLive(go_live(&body)?),
-        "cancel" => ReleaseCommand::Cancel,
-        _ => return Err(ApiError::NoRoute),
-    };
-    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
-}
-
-pub async fn put_config(
-    State(s): State<AdminState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body<ReleaseConfig>,
-) -> ApiResult {
-    let id = release_id(&id)?;
-    let cmd = ReleaseCommand::EditConfig(body.parse()?);
-    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
-}
-
-/// A test group upload: `{"test_group":[…]}` or a bare JSON array of user ids.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum TestGroupBody {
-    Wrapped { test_group: Vec<String> },
-    Bare(Vec<String>),
-}
-
-pub async fn put_test_group(
-    State(s): State<AdminState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body<TestGroupBody>,
-) -> ApiResult {
-    let id = release_id(&id)?;
-    let ids = match body.parse()? {
-        TestGroupBody::Wrapped { test_group } | TestGroupBody::Bare(test_group) => test_group,
-    };
-    let group = TestGroup::parse(&ids)?;
-    let cmd = ReleaseCommand::SetTestGroup(Arc::new(group));
-    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ExplainQuery {
+    #[param(value_type = AppId, example = json!("superapp-a"))]
     app: String,
+    #[param(value_type = Env, example = json!("production"))]
     env: String,
+    #[param(value_type = MiniProgramId, example = json!("mp-coupons"))]
     mini_program: String,
+    #[param(value_type = UserId, example = json!("u-42"))]
     user: String,
 }
 
+/// Explain a resolve: the decision with bucket, threshold and pilot membership.
+#[utoipa::path(get, path = "/v1/admin/explain", tag = "admin",
+    security(("bearer" = [])),
+    params(ExplainQuery),
+    responses(
+        (status = 200, description = "The decision and its inputs at the served revision", body = Explanation),
+        (status = 400, description = "`invalid_parameter`, `bad_request` (missing or unknown parameter, not UTF-8)", body = ErrorBody),
+    ))]
 pub async fn explain(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,

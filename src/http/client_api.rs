@@ -9,14 +9,72 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::ClientState;
 use super::body::Body;
-use super::error::ApiError;
-use crate::model::{Env, InvalidValue, check_ident, check_user_id};
+use super::error::{ApiError, ErrorBody};
+use crate::model::{AppId, Env, InvalidValue, MiniProgramId, UserId, check_ident, check_user_id};
+use crate::release::{ReleaseConfig, ReleaseId};
 use std::time::Instant;
 
-use crate::snapshot::{Served, Snapshot};
+use crate::snapshot::{Channel, Served, Snapshot};
+
+/// What a resolve answers for one mini program (written from the snapshot's precomputed
+/// fragments, so this type only describes it).
+#[derive(ToSchema)]
+#[allow(dead_code)] // a schema only
+pub struct Resolved {
+    mini_program: MiniProgramId,
+    #[schema(value_type = crate::model::Version)]
+    version: String,
+    /// Which rule of SPEC §3 picked the version: `pilot`, `grayscale`, then `full`.
+    channel: Channel,
+    #[schema(value_type = u64)]
+    release_id: ReleaseId,
+    package_url: String,
+    config: ReleaseConfig,
+    /// The revision of the snapshot that answered.
+    revision: u64,
+}
+
+/// What a batch resolve answers: `{"revision":N,"results":{"mp-a":{…},"mp-b":null}}`.
+pub struct BatchResolved;
+
+impl utoipa::PartialSchema for BatchResolved {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Ref, Schema, Type};
+        let entry = OneOfBuilder::new()
+            .item(Ref::from_schema_name("Resolved"))
+            .item(ObjectBuilder::new().schema_type(Type::Null));
+        let results = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "Keyed by mini program id: what it resolves to, or null when nothing serves \
+                 the user.",
+            ))
+            .additional_properties(Some(Schema::OneOf(entry.build())));
+        ObjectBuilder::new()
+            .property("revision", u64::schema())
+            .required("revision")
+            .property("results", results)
+            .required("results")
+            .into()
+    }
+}
+
+impl ToSchema for BatchResolved {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((Resolved::name().into(), Resolved::schema()));
+        <Resolved as ToSchema>::schemas(schemas);
+    }
+}
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
@@ -95,7 +153,26 @@ fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &str) {
     out.push(b'}');
 }
 
-/// `GET /v1/resolve?app=&env=&mini_program=&user=`.
+/// Resolve which version of a mini program a user gets.
+///
+/// SPEC §3 in order: the in-flight release's pilot test group, then its grayscale bucket,
+/// then the full release. 404 `not_released` when nothing serves the user.
+#[utoipa::path(get, path = "/v1/resolve", tag = "client",
+    params(
+        ("app" = AppId, Query, description = "The target app", example = json!("superapp-a")),
+        ("env" = Env, Query, description = "The environment", example = json!("production")),
+        ("mini_program" = MiniProgramId, Query, description = "The mini program", example = json!("mp-coupons")),
+        ("user" = UserId, Query, description = "The end user, hashed byte for byte", example = json!("qa-1")),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "An `ETag` from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The version to load", body = Resolved,
+            headers(("ETag" = String, description = "The served revision, quoted: send it as `If-None-Match`"))),
+        (status = 304, description = "`If-None-Match` holds the current revision",
+            headers(("ETag" = String, description = "The served revision, quoted: send it as `If-None-Match`"))),
+        (status = 400, description = "`invalid_parameter`, `bad_request` (missing, repeated or unknown parameter, not UTF-8)", body = ErrorBody),
+        (status = 404, description = "`not_released`: nothing serves this user", body = ErrorBody),
+    ))]
 pub async fn resolve(State(s): State<ClientState>, req: Request) -> Response {
     let started = Instant::now();
     let snapshot = s.snapshot.load();
@@ -133,18 +210,35 @@ fn resolve_one(snapshot: &Snapshot, req: &Request) -> Result<Response, ApiError>
     Ok(json_response(StatusCode::OK, body, tag))
 }
 
-#[derive(Deserialize)]
+/// A batch resolve: one user, several mini programs of one release target.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"app": "superapp-a", "env": "production", "user": "qa-1",
+    "mini_programs": ["mp-coupons", "mp-maps"]}))]
 pub struct BatchRequest {
+    #[schema(value_type = AppId)]
     app: String,
+    #[schema(value_type = Env)]
     env: String,
+    #[schema(value_type = UserId)]
     user: String,
+    /// At most `limits.max_batch` (1,000 by default); omit it for every mini program
+    /// released to the target. Duplicates are answered once.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<MiniProgramId>>)]
     mini_programs: Option<Vec<String>>,
 }
 
-/// `POST /v1/resolve`: several mini programs for one user, or every mini program of the
-/// target when `mini_programs` is omitted.
+/// Resolve several mini programs for one user.
+///
+/// Omit `mini_programs` to get every mini program released to the target.
+#[utoipa::path(post, path = "/v1/resolve", tag = "client",
+    request_body = BatchRequest,
+    responses(
+        (status = 200, description = "One answer per mini program", body = BatchResolved,
+            headers(("ETag" = String, description = "The served revision, quoted"))),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`", body = ErrorBody),
+    ))]
 pub async fn resolve_batch(State(s): State<ClientState>, body: Body<BatchRequest>) -> Response {
     let started = Instant::now();
     let snapshot = s.snapshot.load();

@@ -3,12 +3,95 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::control::ControlError;
-use crate::model::InvalidValue;
+use crate::model::{Env, InvalidValue, Percentage, Role, Status};
+use crate::release::ReleaseId;
 use crate::store::StoreError;
-use crate::workflow::{RefusalReason, WorkflowError};
+use crate::workflow::{Action, RefusalReason, WorkflowError};
+
+/// The `code` of an error response, in API spelling. Every code the gateway answers
+/// with is a variant here, so the OpenAPI description lists exactly these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidParameter,
+    InvalidBody,
+    BadRequest,
+    Unauthorized,
+    PayloadTooLarge,
+    NoRoute,
+    MethodNotAllowed,
+    NotReleased,
+    RequestTimeout,
+    Internal,
+    Forbidden,
+    ReleaseNotFound,
+    AppNotFound,
+    VersionNotFound,
+    VersionExists,
+    EnvironmentInUse,
+    RevisionMismatch,
+    StoreUnavailable,
+    StoreCorrupt,
+    SelfApproval,
+    AlreadyReleased,
+    EnvironmentNotConfigured,
+    ActionNotAllowed,
+    AnotherReleaseInFlight,
+    PilotTestingNotSupported,
+    ProductionOnly,
+    PercentageNotIncreasing,
+}
+
+use ErrorCode as Code;
+
+/// The body of every error response: `{"error":{"code","message",…}}`. Describes what
+/// [`ApiError::into_response`] writes; the OpenAPI description refers to it.
+#[derive(ToSchema)]
+#[allow(dead_code)] // a schema only: responses are written from `ApiError`
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong: a code, a human message and, for some codes, facts to act on.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)] // every extra field is listed here: `additionalProperties: false`
+#[allow(dead_code)] // a schema only
+pub struct ErrorDetail {
+    code: ErrorCode,
+    message: String,
+    /// `forbidden`: the caller's role.
+    #[schema(nullable = false)]
+    role: Option<Role>,
+    /// `forbidden`: the action the role may not perform.
+    #[schema(nullable = false)]
+    action: Option<Action>,
+    /// `already_released`: the release the version already has in this target.
+    #[schema(nullable = false, value_type = Option<u64>)]
+    release_id: Option<ReleaseId>,
+    /// `environment_not_configured`: the missing environment.
+    #[schema(nullable = false)]
+    env: Option<Env>,
+    /// Refused actions (409): the release's current status.
+    #[schema(nullable = false)]
+    status: Option<Status>,
+    /// Refused actions (409): the actions allowed now.
+    #[schema(nullable = false)]
+    allowed_actions: Option<Vec<Action>>,
+    /// `another_release_in_flight`: the release in flight.
+    #[schema(nullable = false, value_type = Option<u64>)]
+    in_flight_release_id: Option<ReleaseId>,
+    /// `percentage_not_increasing`: the current percentage.
+    #[schema(nullable = false)]
+    percentage: Option<Percentage>,
+    /// `revision_mismatch` (412): the release's current revision.
+    #[schema(nullable = false)]
+    revision: Option<u64>,
+}
 
 /// Every error an HTTP handler can answer with.
 #[derive(Debug, thiserror::Error)]
@@ -43,84 +126,86 @@ pub enum ApiError {
 
 impl ApiError {
     /// Status, code and any extra fields; every variant decided here.
-    fn parts(&self) -> (StatusCode, &'static str, Option<Value>) {
+    fn parts(&self) -> (StatusCode, ErrorCode, Option<Value>) {
         match self {
             ApiError::Control(e) => control_parts(e),
-            ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_parameter", None),
-            ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, "invalid_body", None),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", None),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", None),
-            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
-            ApiError::NoRoute => (StatusCode::NOT_FOUND, "no_route", None),
-            ApiError::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
+            ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, Code::InvalidParameter, None),
+            ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, Code::InvalidBody, None),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, Code::BadRequest, None),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, Code::Unauthorized, None),
+            ApiError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge, None)
             }
-            ApiError::NotReleased => (StatusCode::NOT_FOUND, "not_released", None),
-            ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout", None),
-            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+            ApiError::NoRoute => (StatusCode::NOT_FOUND, Code::NoRoute, None),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed, None)
+            }
+            ApiError::NotReleased => (StatusCode::NOT_FOUND, Code::NotReleased, None),
+            ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, Code::RequestTimeout, None),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, None),
         }
     }
 }
 
-fn control_parts(e: &ControlError) -> (StatusCode, &'static str, Option<Value>) {
+fn control_parts(e: &ControlError) -> (StatusCode, ErrorCode, Option<Value>) {
     use StatusCode as S;
     match e {
-        ControlError::Invalid(_) => (S::BAD_REQUEST, "invalid_parameter", None),
+        ControlError::Invalid(_) => (S::BAD_REQUEST, Code::InvalidParameter, None),
         ControlError::Workflow(w) => workflow_parts(w),
         ControlError::Forbidden { role } => {
-            (S::FORBIDDEN, "forbidden", Some(json!({ "role": role })))
+            (S::FORBIDDEN, Code::Forbidden, Some(json!({ "role": role })))
         }
-        ControlError::ReleaseNotFound => (S::NOT_FOUND, "release_not_found", None),
-        ControlError::AppNotFound => (S::NOT_FOUND, "app_not_found", None),
-        ControlError::VersionNotFound => (S::NOT_FOUND, "version_not_found", None),
-        ControlError::VersionExists => (S::CONFLICT, "version_exists", None),
-        ControlError::EnvironmentInUse(_) => (S::CONFLICT, "environment_in_use", None),
+        ControlError::ReleaseNotFound => (S::NOT_FOUND, Code::ReleaseNotFound, None),
+        ControlError::AppNotFound => (S::NOT_FOUND, Code::AppNotFound, None),
+        ControlError::VersionNotFound => (S::NOT_FOUND, Code::VersionNotFound, None),
+        ControlError::VersionExists => (S::CONFLICT, Code::VersionExists, None),
+        ControlError::EnvironmentInUse(_) => (S::CONFLICT, Code::EnvironmentInUse, None),
         ControlError::PreconditionFailed { current, .. } => (
             S::PRECONDITION_FAILED,
-            "revision_mismatch",
+            Code::RevisionMismatch,
             Some(json!({ "revision": current })),
         ),
         ControlError::Store(StoreError::Unavailable(_) | StoreError::Conflict { .. }) => {
-            (S::SERVICE_UNAVAILABLE, "store_unavailable", None)
+            (S::SERVICE_UNAVAILABLE, Code::StoreUnavailable, None)
         }
         ControlError::Store(StoreError::Corrupt(_)) => {
-            (S::INTERNAL_SERVER_ERROR, "store_corrupt", None)
+            (S::INTERNAL_SERVER_ERROR, Code::StoreCorrupt, None)
         }
     }
 }
 
-fn workflow_parts(e: &WorkflowError) -> (StatusCode, &'static str, Option<Value>) {
+fn workflow_parts(e: &WorkflowError) -> (StatusCode, ErrorCode, Option<Value>) {
     use StatusCode as S;
     match e {
         WorkflowError::Forbidden { role, action } => (
             S::FORBIDDEN,
-            "forbidden",
+            Code::Forbidden,
             Some(json!({ "role": role, "action": action })),
         ),
-        WorkflowError::SelfApproval => (S::FORBIDDEN, "self_approval", None),
+        WorkflowError::SelfApproval => (S::FORBIDDEN, Code::SelfApproval, None),
         WorkflowError::AlreadyReleased(id) => (
             S::CONFLICT,
-            "already_released",
+            Code::AlreadyReleased,
             Some(json!({ "release_id": id })),
         ),
         WorkflowError::EnvironmentNotConfigured(env) => (
             S::NOT_FOUND,
-            "environment_not_configured",
+            Code::EnvironmentNotConfigured,
             Some(json!({ "env": env })),
         ),
         WorkflowError::Refused(r) => {
             let mut extra = json!({ "status": r.status, "allowed_actions": r.allowed });
             let code = match &r.reason {
-                RefusalReason::WrongStatus => "action_not_allowed",
+                RefusalReason::WrongStatus => Code::ActionNotAllowed,
                 RefusalReason::AnotherInFlight(id) => {
                     extra["in_flight_release_id"] = json!(id);
-                    "another_release_in_flight"
+                    Code::AnotherReleaseInFlight
                 }
-                RefusalReason::PilotTestingNotSupported => "pilot_testing_not_supported",
-                RefusalReason::ProductionOnly => "production_only",
+                RefusalReason::PilotTestingNotSupported => Code::PilotTestingNotSupported,
+                RefusalReason::ProductionOnly => Code::ProductionOnly,
                 RefusalReason::PercentageNotIncreasing { current, .. } => {
                     extra["percentage"] = json!(current);
-                    "percentage_not_increasing"
+                    Code::PercentageNotIncreasing
                 }
             };
             (S::CONFLICT, code, Some(extra))
@@ -173,5 +258,81 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/json"),
         );
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::Refusal;
+
+    fn body(e: ApiError) -> Value {
+        let response = e.into_response();
+        let bytes = futures_util::FutureExt::now_or_never(axum::body::to_bytes(
+            response.into_body(),
+            usize::MAX,
+        ));
+        let bytes = bytes.and_then(Result::ok).unwrap_or_default();
+        serde_json::from_slice(&bytes).unwrap_or_default()
+    }
+
+    fn refused(reason: RefusalReason) -> ApiError {
+        let refusal = Refusal {
+            action: Action::GoLive,
+            status: Status::GrayscaleRelease,
+            allowed: vec![Action::GoLive, Action::Cancel],
+            reason,
+        };
+        ControlError::Workflow(WorkflowError::Refused(refusal)).into()
+    }
+
+    /// Every field an error body carries is a property of the documented `ErrorDetail`
+    /// (which forbids others), so the description cannot miss one.
+    #[test]
+    fn error_fields_are_documented() {
+        let schema = serde_json::to_value(<ErrorDetail as utoipa::PartialSchema>::schema());
+        let schema = schema.unwrap_or_default();
+        let documented = schema["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(schema["additionalProperties"], Value::Bool(false));
+        let errors: Vec<ApiError> = vec![
+            ControlError::Forbidden { role: Role::Viewer }.into(),
+            ControlError::Workflow(WorkflowError::Forbidden {
+                role: Role::Developer,
+                action: Action::Approve,
+            })
+            .into(),
+            ControlError::Workflow(WorkflowError::AlreadyReleased(3)).into(),
+            ControlError::Workflow(WorkflowError::EnvironmentNotConfigured(Env::Sandbox)).into(),
+            ControlError::PreconditionFailed {
+                expected: 1,
+                current: 2,
+            }
+            .into(),
+            refused(RefusalReason::WrongStatus),
+            refused(RefusalReason::AnotherInFlight(4)),
+            refused(RefusalReason::PercentageNotIncreasing {
+                current: Percentage::FULL,
+                requested: Percentage::ZERO,
+            }),
+            ApiError::NotReleased,
+        ];
+        for e in errors {
+            let what = format!("{e:?}");
+            let body = body(e);
+            let fields = body["error"].as_object().cloned().unwrap_or_default();
+            assert!(
+                fields.contains_key("code") && fields.contains_key("message"),
+                "{what}"
+            );
+            for key in fields.keys() {
+                assert!(
+                    documented.contains_key(key),
+                    "{what}: {key} is not documented"
+                );
+            }
+        }
     }
 }

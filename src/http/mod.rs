@@ -1,18 +1,23 @@
 //! The two listeners of SPEC §4. The client router (resolve, health) depends only on the
 //! snapshot cell and the health flags; the admin router (admin API, health) on the
 //! control plane. Routers are plain values so tests can drive them without a socket.
+//!
+//! Every route is registered through `utoipa-axum`'s `routes!`, which takes the handler's
+//! `#[utoipa::path]` operation along: [`client_routes`] and [`admin_routes`] are both the
+//! routing tables and the source of the OpenAPI description ([`openapi`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::config::LimitsConfig;
 use crate::control::Control;
-use crate::health::Health;
+use crate::health::{Health, LiveStatus, Liveness, Readiness};
 use crate::metrics::Metrics;
 use crate::snapshot::SnapshotCell;
 
@@ -23,6 +28,8 @@ pub mod client_api;
 mod drain;
 pub mod error;
 pub mod listener;
+pub mod openapi;
+mod params;
 mod query;
 
 use auth::Auth;
@@ -59,7 +66,38 @@ impl FromRef<AdminState> for Metrics {
     }
 }
 
-/// `GET /metrics`: the Prometheus text exposition format.
+/// What `/readyz` reads, on either listener.
+#[derive(Clone)]
+struct Probe {
+    health: Arc<Health>,
+    snapshot: Arc<SnapshotCell>,
+}
+
+impl FromRef<ClientState> for Probe {
+    fn from_ref(s: &ClientState) -> Probe {
+        Probe {
+            health: Arc::clone(&s.health),
+            snapshot: Arc::clone(&s.snapshot),
+        }
+    }
+}
+
+impl FromRef<AdminState> for Probe {
+    fn from_ref(s: &AdminState) -> Probe {
+        Probe {
+            health: Arc::clone(&s.health),
+            snapshot: Arc::clone(&s.snapshot),
+        }
+    }
+}
+
+/// Prometheus metrics.
+///
+/// The Prometheus text exposition format (SPEC §6). No token needed: keep the admin
+/// listener on a private network.
+#[utoipa::path(get, path = "/metrics", tag = "admin",
+    responses((status = 200, description = "Every `graygate_` series and the process metrics",
+        content_type = "text/plain; version=0.0.4; charset=utf-8", body = String)))]
 async fn render_metrics(State(s): State<AdminState>) -> Response {
     let content_type = [(
         axum::http::header::CONTENT_TYPE,
@@ -86,12 +124,23 @@ async fn count_admin_requests(
     response
 }
 
-async fn healthz() -> Response {
-    axum::Json(serde_json::json!({ "status": "alive" })).into_response()
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Alive", body = Liveness)))]
+async fn healthz() -> Json<Liveness> {
+    Json(Liveness {
+        status: LiveStatus::Alive,
+    })
 }
 
-fn readiness(health: &Health, snapshot: &SnapshotCell) -> Response {
-    axum::Json(health.readiness(snapshot.load().revision())).into_response()
+/// Readiness: the node has a snapshot; `degraded` while its store is unreachable.
+///
+/// Always 200 once the node listens: a degraded node keeps serving resolves from its last
+/// good snapshot.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, description = "Ready or degraded", body = Readiness)))]
+async fn readyz(State(p): State<Probe>) -> Json<Readiness> {
+    Json(p.health.readiness(p.snapshot.load().revision()))
 }
 
 async fn no_route() -> ApiError {
@@ -130,18 +179,38 @@ fn harden(router: Router, limits: &LimitsConfig, metrics: &Metrics) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
 }
 
+/// The client listener's routes, each with its OpenAPI operation.
+pub fn client_routes() -> OpenApiRouter<ClientState> {
+    OpenApiRouter::default()
+        .routes(routes!(client_api::resolve, client_api::resolve_batch))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
+
+/// The admin listener's routes, each with its OpenAPI operation.
+pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
+    use admin_api as a;
+    let test_group_limit = DefaultBodyLimit::max(limits.max_test_group_bytes);
+    OpenApiRouter::default()
+        .routes(routes!(a::list_apps))
+        .routes(routes!(a::get_app, a::put_app))
+        .routes(routes!(a::list_versions, a::add_version))
+        .routes(routes!(a::list_releases, a::create_release))
+        .routes(routes!(a::get_release))
+        .routes(routes!(a::history))
+        .routes(routes!(a::actions::put_config))
+        .routes(routes!(a::actions::put_test_group).layer(test_group_limit))
+        .routes(routes!(a::actions::action))
+        .routes(routes!(a::explain))
+        .routes(routes!(render_metrics))
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
+
 pub fn client_router(state: ClientState, limits: &LimitsConfig) -> Router {
     let metrics = state.metrics.clone();
-    let router = Router::new()
-        .route(
-            "/v1/resolve",
-            get(client_api::resolve).post(client_api::resolve_batch),
-        )
-        .route("/healthz", get(healthz))
-        .route(
-            "/readyz",
-            get(|State(s): State<ClientState>| async move { readiness(&s.health, &s.snapshot) }),
-        )
+    let router = Router::from(client_routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(256 * 1024))
@@ -150,33 +219,8 @@ pub fn client_router(state: ClientState, limits: &LimitsConfig) -> Router {
 }
 
 pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
-    use admin_api as a;
-    let test_group =
-        put(a::put_test_group).layer(DefaultBodyLimit::max(limits.max_test_group_bytes));
     let metrics = state.metrics.clone();
-    let router = Router::new()
-        .route("/v1/admin/apps", get(a::list_apps))
-        .route("/v1/admin/apps/{app}", get(a::get_app).put(a::put_app))
-        .route(
-            "/v1/admin/mini-programs/{mp}/versions",
-            get(a::list_versions).post(a::add_version),
-        )
-        .route(
-            "/v1/admin/releases",
-            get(a::list_releases).post(a::create_release),
-        )
-        .route("/v1/admin/releases/{id}", get(a::get_release))
-        .route("/v1/admin/releases/{id}/history", get(a::history))
-        .route("/v1/admin/releases/{id}/config", put(a::put_config))
-        .route("/v1/admin/releases/{id}/test-group", test_group)
-        .route("/v1/admin/releases/{id}/{action}", post(a::action))
-        .route("/v1/admin/explain", get(a::explain))
-        .route("/metrics", get(render_metrics))
-        .route("/healthz", get(healthz))
-        .route(
-            "/readyz",
-            get(|State(s): State<AdminState>| async move { readiness(&s.health, &s.snapshot) }),
-        )
+    let router = Router::from(admin_routes(limits))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(

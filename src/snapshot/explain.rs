@@ -7,30 +7,41 @@ use crate::model::Env;
 use crate::release::ReleaseId;
 
 /// Why a user gets what they get: `GET /v1/admin/explain`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub revision: u64,
-    /// What the resolver answers; `None` is 404 `not_released`.
+    /// What the resolver answers; `null` where `GET /v1/resolve` answers 404 `not_released`.
+    #[schema(required = true)]
     pub decision: Option<Decision>,
+    /// The route's in-flight release serving some users, if any.
+    #[schema(required = true)]
     pub in_flight: Option<InFlightExplanation>,
+    /// The route's current full release, if any.
+    #[schema(required = true)]
     pub full: Option<Decision>,
 }
 
-#[derive(Debug, Serialize)]
+/// A release the resolver picks, and the rule of SPEC §3 that picks it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Decision {
+    #[schema(value_type = u64)]
     pub release_id: ReleaseId,
     pub version: String,
     pub channel: Channel,
 }
 
-#[derive(Debug, Serialize)]
+/// The in-flight release's inputs to the decision for this user.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InFlightExplanation {
+    #[schema(value_type = u64)]
     pub release_id: ReleaseId,
     pub version: String,
     pub salt: String,
+    /// The user's bucket in 0..999_999 (spec gr1).
     pub bucket: u32,
     /// Parts per million; the user is in the grayscale iff `bucket < threshold`.
     pub threshold: u32,
+    /// The grayscale percentage; 0 while pilot testing.
     pub percentage: f64,
     pub in_grayscale: bool,
     pub test_group_size: usize,

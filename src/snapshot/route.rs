@@ -12,7 +12,7 @@ use crate::model::Status;
 use crate::release::{Release, ReleaseId, TestGroup};
 
 /// Which rule of SPEC §3 picked the version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Pilot,

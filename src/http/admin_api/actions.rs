@@ -1,0 +1,271 @@
+//! The workflow actions on an existing release (SPEC §2): `POST
+//! /v1/admin/releases/{id}/{action}`, and replacing its config or test group. Each takes
+//! `If-Match` and answers the release with its revision as `ETag`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use serde::de::IntoDeserializer;
+use utoipa::ToSchema;
+
+use super::{ApiResult, if_match, release_id, release_response};
+use crate::control::{ReleaseCommand, ReleaseView};
+use crate::http::AdminState;
+use crate::http::auth::Authenticated;
+use crate::http::body::Body;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::params::Path;
+use crate::model::{InvalidValue, Percentage, UserId};
+use crate::release::{ReleaseConfig, TestGroup};
+use crate::workflow::GoLive;
+
+/// `go_live`: `{"type":"grayscale","percentage":p}` (0 < p < 100, above the current
+/// percentage, at most 4 decimals) or `{"type":"full"}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoLiveBody {
+    #[serde(rename = "type")]
+    kind: GoLiveKind,
+    #[serde(default)]
+    percentage: Option<f64>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum GoLiveKind {
+    Grayscale,
+    Full,
+}
+
+/// One of the two shapes [`go_live`] accepts (a derived schema could not say that
+/// `percentage` goes with `grayscale` only).
+impl utoipa::PartialSchema for GoLiveBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let kind = |k: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([k]))
+        };
+        let percentage = ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .description(Some(
+                "Above the current percentage and below 100, at most 4 decimals",
+            ))
+            .minimum(Some(0.0001))
+            .maximum(Some(99.9999));
+        let grayscale = ObjectBuilder::new()
+            .property("type", kind("grayscale"))
+            .required("type")
+            .property("percentage", percentage)
+            .required("percentage")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let full = ObjectBuilder::new()
+            .property("type", kind("full"))
+            .required("type")
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        OneOfBuilder::new()
+            .item(grayscale)
+            .item(full)
+            .description(Some(
+                "`{\"type\":\"grayscale\",\"percentage\":p}` scales the grayscale up; \
+                 `{\"type\":\"full\"}` goes to full release.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for GoLiveBody {}
+
+/// `reject`: why the application is sent back.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    /// 1 to 4096 bytes, not only white space.
+    #[schema(min_length = 1, max_length = 4096)]
+    reason: String,
+}
+
+/// The body of `POST /v1/admin/releases/{id}/{action}`: `go_live` and `reject` take one,
+/// the other actions ignore it.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // a schema only: the handler parses the body per action
+pub enum ActionBody {
+    GoLive(GoLiveBody),
+    Reject(RejectBody),
+}
+
+/// The workflow actions that `POST /v1/admin/releases/{id}/{action}` performs.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PostAction {
+    Apply,
+    Withdraw,
+    Approve,
+    Reject,
+    CompleteTesting,
+    GoLive,
+    Cancel,
+}
+
+fn go_live(body: &Body<serde_json::Value>) -> Result<GoLive, ApiError> {
+    let b: GoLiveBody = body.parse_as()?;
+    match (b.kind, b.percentage) {
+        (GoLiveKind::Full, None) => Ok(GoLive::Full),
+        (GoLiveKind::Full, Some(_)) => Err(ApiError::BadJson(
+            "a full go-live takes no percentage".into(),
+        )),
+        (GoLiveKind::Grayscale, None) => {
+            Err(InvalidValue::new("percentage", "required for a grayscale go-live").into())
+        }
+        (GoLiveKind::Grayscale, Some(p)) => {
+            let p = Percentage::from_percent(p)?;
+            if p == Percentage::ZERO || p == Percentage::FULL {
+                return Err(InvalidValue::new(
+                    "percentage",
+                    "must be above 0 and below 100; use {\"type\":\"full\"} for 100",
+                )
+                .into());
+            }
+            Ok(GoLive::Grayscale(p))
+        }
+    }
+}
+
+fn reject_reason(body: &Body<serde_json::Value>) -> Result<String, ApiError> {
+    let b: RejectBody = body.parse_as()?;
+    let reason = b.reason.trim();
+    if reason.is_empty() || reason.len() > 4096 {
+        return Err(
+            InvalidValue::new("reason", "a rejection needs a reason of 1 to 4096 bytes").into(),
+        );
+    }
+    Ok(reason.to_string())
+}
+
+/// Perform a workflow action on a release (SPEC §2).
+///
+/// `apply`, `withdraw` (developer, admin); `approve`, `reject` (reviewer, never the one
+/// who applied); `complete_testing`, `go_live`, `cancel` (admin). An action the status
+/// does not allow answers 409 with the release's `status` and `allowed_actions`.
+#[utoipa::path(post, path = "/v1/admin/releases/{id}/{action}", tag = "admin",
+    security(("bearer" = [])),
+    params(
+        ("id" = u64, Path, description = "The release id", example = json!(3)),
+        ("action" = inline(PostAction), Path, description = "The workflow action", example = json!("withdraw")),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
+            description = "Act only if the release is still at this revision (its `ETag`), else 412"),
+    ),
+    request_body(content = Option<ActionBody>, description = "`go_live` and `reject` only"),
+    responses(
+        (status = 200, description = "The release after the action", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `self_approval`", body = ErrorBody),
+        (status = 404, description = "`release_not_found`, `no_route` (unknown action)", body = ErrorBody),
+        (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`", body = ErrorBody),
+        (status = 412, description = "`revision_mismatch`: `If-Match` is not the release's revision", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
+    ))]
+pub async fn action(
+    State(s): State<AdminState>,
+    Authenticated(actor): Authenticated,
+    Path((id, action)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body<serde_json::Value>,
+) -> ApiResult {
+    let id = release_id(&id)?;
+    let action: Result<PostAction, serde::de::value::Error> =
+        PostAction::deserialize(action.as_str().into_deserializer());
+    let cmd = match action.map_err(|_| ApiError::NoRoute)? {
+        PostAction::Apply => ReleaseCommand::Apply,
+        PostAction::Withdraw => ReleaseCommand::Withdraw,
+        PostAction::Approve => ReleaseCommand::Approve,
+        PostAction::Reject => ReleaseCommand::Reject {
+            reason: reject_reason(&body)?,
+        },
+        PostAction::CompleteTesting => ReleaseCommand::CompleteTesting,
+        PostAction::GoLive => ReleaseCommand::GoLive(go_live(&body)?),
+        PostAction::Cancel => ReleaseCommand::Cancel,
+    };
+    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
+    Ok(release_response(view, axum::http::StatusCode::OK))
+}
+
+/// Replace a release's config (developer, admin; status `new_version_created`).
+#[utoipa::path(put, path = "/v1/admin/releases/{id}/config", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The release id", example = json!(5)), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
+            description = "Act only if the release is still at this revision (its `ETag`), else 412")),
+    request_body = ReleaseConfig,
+    responses(
+        (status = 200, description = "The release with its new config", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`release_not_found`", body = ErrorBody),
+        (status = 409, description = "`action_not_allowed`", body = ErrorBody),
+        (status = 412, description = "`revision_mismatch`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
+    ))]
+pub async fn put_config(
+    State(s): State<AdminState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body<ReleaseConfig>,
+) -> ApiResult {
+    let id = release_id(&id)?;
+    let cmd = ReleaseCommand::EditConfig(body.parse()?);
+    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
+    Ok(release_response(view, axum::http::StatusCode::OK))
+}
+
+/// A test group upload: `{"test_group":[…]}` or a bare JSON array of user ids.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum TestGroupBody {
+    Wrapped {
+        #[schema(value_type = Vec<UserId>)]
+        test_group: Vec<String>,
+    },
+    #[schema(value_type = Vec<UserId>)]
+    Bare(Vec<String>),
+}
+
+/// Replace a release's pilot test group (developer, admin).
+///
+/// Allowed in `new_version_created` and `pilot_testing` where the target supports pilot
+/// testing. Up to 1,000,000 distinct user ids; this route takes bodies up to
+/// `limits.max_test_group_bytes` (64 MiB by default).
+#[utoipa::path(put, path = "/v1/admin/releases/{id}/test-group", tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The release id", example = json!(5)), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
+            description = "Act only if the release is still at this revision (its `ETag`), else 412")),
+    request_body = TestGroupBody,
+    responses(
+        (status = 200, description = "The release with its new group size", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`release_not_found`", body = ErrorBody),
+        (status = 409, description = "`action_not_allowed`, `pilot_testing_not_supported`", body = ErrorBody),
+        (status = 412, description = "`revision_mismatch`", body = ErrorBody),
+        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
+    ))]
+pub async fn put_test_group(
+    State(s): State<AdminState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body<TestGroupBody>,
+) -> ApiResult {
+    let id = release_id(&id)?;
+    let ids = match body.parse()? {
+        TestGroupBody::Wrapped { test_group } | TestGroupBody::Bare(test_group) => test_group,
+    };
+    let group = TestGroup::parse(&ids)?;
+    let cmd = ReleaseCommand::SetTestGroup(Arc::new(group));
+    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
+    Ok(release_response(view, axum::http::StatusCode::OK))
+}

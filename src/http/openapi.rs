@@ -1,0 +1,266 @@
+//! The OpenAPI 3.1 description of both listeners, served at `GET /openapi.json` on the
+//! admin listener.
+//!
+//! Nothing here lists routes: [`super::client_routes`] and [`super::admin_routes`]
+//! register every handler with `utoipa-axum`'s `routes!`, which carries the handler's
+//! `#[utoipa::path]` operation along, so the routers and this document are built from one
+//! list and cannot drift. [`document`] merges the two listeners' operations and adds what
+//! holds for whole classes of operations instead of repeating it on every handler:
+//! - 408, 431 and 500, which the layers of every router can answer;
+//! - the bearer scheme and 401 on every operation that declares `security`;
+//! - 413 on every operation that takes a body.
+
+use std::sync::LazyLock;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::tag::TagBuilder;
+use utoipa::openapi::{Components, ContentBuilder, InfoBuilder, OpenApi, Ref, RefOr, Tag};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::error::ErrorBody;
+use crate::config::LimitsConfig;
+
+/// The tag of the client listener's operations.
+pub const CLIENT_TAG: &str = "client";
+/// The tag of the admin listener's operations.
+pub const ADMIN_TAG: &str = "admin";
+/// The tag of the operations both listeners serve.
+pub const HEALTH_TAG: &str = "health";
+/// The name of the bearer-token security scheme.
+pub const BEARER: &str = "bearer";
+
+const DESCRIPTION: &str = "\
+graygate is a grayscale rollout gateway for mini programs (SPEC §4). It listens on two \
+ports, and the operations here are grouped by listener:
+
+- **client** listener (`server.client_listen`, default `127.0.0.1:8080`): tag `client` \
+  (`/v1/resolve`) and tag `health`. No authentication.
+- **admin** listener (`server.admin_listen`, default `127.0.0.1:8081`): tag `admin` (the \
+  admin API with bearer tokens, `/metrics`, `/openapi.json`) and tag `health`.
+
+The document names no server: the addresses are deployment configuration.
+
+Errors are JSON, `{\"error\":{\"code\":\"snake_case_code\",\"message\":\"…\"}}` with the \
+status that fits (schema `ErrorBody`); 409 refusals add the release's `status` and \
+`allowed_actions`. On either listener an unknown path answers 404 `no_route`, and a known \
+path with another method 405 `method_not_allowed` (component response `MethodNotAllowed`). \
+A request head larger than `limits.max_header_bytes` answers 431 without a body.";
+
+/// The description of both listeners, generated from their routing tables.
+pub fn document() -> OpenApi {
+    let mut doc = super::client_routes().into_openapi();
+    doc.merge(super::admin_routes(&LimitsConfig::default()).into_openapi());
+    doc.info = InfoBuilder::new()
+        .title("graygate")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(DESCRIPTION))
+        .build();
+    doc.tags = Some(tags());
+    let components = doc.components.get_or_insert_with(Components::new);
+    components.add_security_scheme(BEARER, bearer());
+    components.responses.extend(shared_responses());
+    components
+        .schemas
+        .insert(ErrorBody::name().into(), ErrorBody::schema());
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for op in operations.into_iter().flatten() {
+            add_common_responses(op);
+        }
+    }
+    doc
+}
+
+/// The document as served, serialized once.
+static DOCUMENT: LazyLock<String> =
+    LazyLock::new(|| document().to_json().unwrap_or_else(|_| "{}".into()));
+
+/// This document.
+///
+/// The OpenAPI 3.1 description of both listeners. No token needed.
+#[utoipa::path(get, path = "/openapi.json", tag = "admin",
+    responses((status = 200, description = "The OpenAPI document", body = Object,
+        content_type = "application/json")))]
+pub async fn openapi_json() -> Response {
+    let json = [(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    )];
+    (json, DOCUMENT.as_str()).into_response()
+}
+
+fn tags() -> Vec<Tag> {
+    let tag = |name: &str, description: &str| {
+        TagBuilder::new()
+            .name(name)
+            .description(Some(description))
+            .build()
+    };
+    vec![
+        tag(
+            CLIENT_TAG,
+            "Client listener: which version of a mini program a user gets. No authentication.",
+        ),
+        tag(
+            ADMIN_TAG,
+            "Admin listener: the release workflow (bearer tokens with roles viewer < developer \
+             < admin, and reviewer), Prometheus metrics and this document.",
+        ),
+        tag(HEALTH_TAG, "Both listeners: liveness and readiness."),
+    ]
+}
+
+fn bearer() -> SecurityScheme {
+    SecurityScheme::Http(
+        HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(
+                "A token configured by its SHA-256 in `[[auth.tokens]]` with a role: viewer \
+                 (read), developer (versions, create, edit, apply, withdraw), admin (developer \
+                 plus complete_testing, go_live, cancel) or reviewer (read, approve, reject, \
+                 target apps).",
+            ))
+            .build(),
+    )
+}
+
+/// Component responses shared by many operations: (name, status, description, has body).
+const SHARED: [(&str, &str, &str, bool); 6] = [
+    (
+        "Unauthorized",
+        "401",
+        "`unauthorized`: missing or invalid bearer token",
+        true,
+    ),
+    (
+        "MethodNotAllowed",
+        "405",
+        "`method_not_allowed`: the path exists, the method does not",
+        true,
+    ),
+    (
+        "RequestTimeout",
+        "408",
+        "`request_timeout`: the request, body upload included, outlived \
+         `limits.request_timeout_seconds`",
+        true,
+    ),
+    (
+        "PayloadTooLarge",
+        "413",
+        "`payload_too_large`: the body is over the route's limit",
+        true,
+    ),
+    (
+        "RequestHeaderFieldsTooLarge",
+        "431",
+        "The request head is over `limits.max_header_bytes`; no body",
+        false,
+    ),
+    (
+        "InternalError",
+        "500",
+        "`internal` (a handler failed; counted in `graygate_handler_panics_total`) or \
+         `store_corrupt`",
+        true,
+    ),
+];
+
+fn shared_responses() -> Vec<(String, RefOr<ApiResponse>)> {
+    SHARED
+        .iter()
+        .map(|&(name, _, description, has_body)| {
+            let mut response = ResponseBuilder::new().description(description);
+            if has_body {
+                let body = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                    .build();
+                response = response.content("application/json", body);
+            }
+            (name.to_string(), RefOr::T(response.build()))
+        })
+        .collect()
+}
+
+/// Adds the responses that hold for a whole class of operations (see the module doc).
+fn add_common_responses(op: &mut Operation) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = op.request_body.is_some();
+    for &(name, status, _, _) in &SHARED {
+        let applies = match status {
+            "401" => secured,
+            "413" => has_body,
+            "408" | "431" | "500" => true,
+            _ => false,
+        };
+        if applies {
+            let reference = RefOr::Ref(Ref::new(format!("#/components/responses/{name}")));
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert(reference);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json() -> serde_json::Value {
+        serde_json::to_value(document()).unwrap_or_default()
+    }
+
+    #[test]
+    fn is_openapi_3_1_with_both_listeners() {
+        let doc = json();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        for path in [
+            "/v1/resolve",
+            "/v1/admin/releases",
+            "/metrics",
+            "/openapi.json",
+        ] {
+            assert!(paths.contains_key(path), "{path} is not documented");
+        }
+    }
+
+    #[test]
+    fn secured_operations_answer_401_and_every_operation_408_431_500() {
+        let doc = json();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        let mut secured = 0;
+        for (path, item) in &paths {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let responses = &op["responses"];
+                for status in ["408", "431", "500"] {
+                    assert!(responses.get(status).is_some(), "{method} {path}: {status}");
+                }
+                let is_admin_api = path.starts_with("/v1/admin/");
+                let has_security = op.get("security").is_some();
+                assert_eq!(is_admin_api, has_security, "{method} {path}: security");
+                assert_eq!(
+                    has_security,
+                    responses.get("401").is_some(),
+                    "{method} {path}"
+                );
+                secured += usize::from(has_security);
+            }
+        }
+        assert_eq!(secured, 13, "secured operations");
+    }
+}
