@@ -14,7 +14,8 @@ Phases:
      the gateway converges by itself.
 
 Usage: scripts/soak.py            (builds target/release/graygate first)
-Env:   SOAK_SECONDS, CRASHES, WRK_THREADS (default 1), WRK_CONNECTIONS (default 32)
+Env:   SOAK_SECONDS, CRASHES, WRK_THREADS (default 1), WRK_CONNECTIONS (default 32),
+       MALLOC_ARENA_MAX (default 2 for the gateway, as README "Deployment" recommends)
 """
 
 import hashlib
@@ -75,7 +76,8 @@ class Gateway:
         self.proc = subprocess.Popen(
             [BIN, "serve", "--config", self.config_path],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-            env={k: v for k, v in os.environ.items() if not k.startswith("GRAYGATE_")},
+            env={"MALLOC_ARENA_MAX": "2",  # as README "Deployment" recommends; override to compare
+                 **{k: v for k, v in os.environ.items() if not k.startswith("GRAYGATE_")}},
         )
         line = self.proc.stdout.readline()
         m = re.search(r"client=(\S+) admin=(\S+)", line)

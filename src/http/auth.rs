@@ -82,6 +82,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // The access layer authenticated already; reuse its answer.
+        if let Some(actor) = parts.extensions.get::<Actor>() {
+            return Ok(Authenticated(actor.clone()));
+        }
         let auth: std::sync::Arc<Auth> = axum::extract::FromRef::from_ref(state);
         let header = parts.headers.get(AUTHORIZATION).map(|v| v.as_bytes());
         auth.authenticate(header)

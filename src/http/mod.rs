@@ -21,6 +21,7 @@ use crate::health::{Health, LiveStatus, Liveness, Readiness};
 use crate::metrics::Metrics;
 use crate::snapshot::SnapshotCell;
 
+pub mod access;
 pub mod admin_api;
 pub mod auth;
 mod body;
@@ -223,6 +224,10 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
     let router = Router::from(admin_routes(limits))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_admin_requests,

@@ -1,0 +1,152 @@
+//! Who may call which admin endpoint: one table, enforced before any handler runs and
+//! read by the role × endpoint test. An admin route missing from the table is refused to
+//! everybody, so a new route cannot open up by omission. The control plane checks the
+//! same permissions again (`workflow::permits`), as a second line.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AdminState;
+use super::error::ApiError;
+use crate::control::ControlError;
+use crate::workflow::{Action, Operation, permits};
+
+/// What an endpoint requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token: health, metrics and the API description.
+    Public,
+    /// A token whose role permits the operation.
+    Requires(Operation),
+    /// `POST /v1/admin/releases/{id}/{action}`: the operation is the action in the path.
+    ReleaseAction,
+}
+
+/// One admin endpoint: method, route template (as registered) and what it requires.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn endpoint(method: &'static str, path: &'static str, access: Access) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        access,
+    }
+}
+
+use Access::{Public, ReleaseAction, Requires};
+use Operation::{AddVersion, PutApp, Read};
+
+/// Every route of the admin listener.
+pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
+    endpoint("GET", "/v1/admin/apps", Requires(Read)),
+    endpoint("GET", "/v1/admin/apps/{app}", Requires(Read)),
+    endpoint("PUT", "/v1/admin/apps/{app}", Requires(PutApp)),
+    endpoint(
+        "GET",
+        "/v1/admin/mini-programs/{mp}/versions",
+        Requires(Read),
+    ),
+    endpoint(
+        "POST",
+        "/v1/admin/mini-programs/{mp}/versions",
+        Requires(AddVersion),
+    ),
+    endpoint("GET", "/v1/admin/releases", Requires(Read)),
+    endpoint(
+        "POST",
+        "/v1/admin/releases",
+        Requires(Operation::Release(Action::Create)),
+    ),
+    endpoint("GET", "/v1/admin/releases/{id}", Requires(Read)),
+    endpoint("GET", "/v1/admin/releases/{id}/history", Requires(Read)),
+    endpoint(
+        "PUT",
+        "/v1/admin/releases/{id}/config",
+        Requires(Operation::Release(Action::EditConfig)),
+    ),
+    endpoint(
+        "PUT",
+        "/v1/admin/releases/{id}/test-group",
+        Requires(Operation::Release(Action::SetTestGroup)),
+    ),
+    endpoint("POST", "/v1/admin/releases/{id}/{action}", ReleaseAction),
+    endpoint("GET", "/v1/admin/explain", Requires(Read)),
+    endpoint("GET", "/metrics", Public),
+    endpoint("GET", "/openapi.json", Public),
+    endpoint("GET", "/healthz", Public),
+    endpoint("GET", "/readyz", Public),
+];
+
+/// The actions `POST /v1/admin/releases/{id}/{action}` takes, by their path spelling.
+pub fn path_action(segment: &str) -> Option<Action> {
+    match segment {
+        "apply" => Some(Action::Apply),
+        "withdraw" => Some(Action::Withdraw),
+        "approve" => Some(Action::Approve),
+        "reject" => Some(Action::Reject),
+        "complete_testing" => Some(Action::CompleteTesting),
+        "go_live" => Some(Action::GoLive),
+        "cancel" => Some(Action::Cancel),
+        _ => None,
+    }
+}
+
+/// The table entry of a request, by method and matched route template.
+pub fn lookup(method: &str, route: &str) -> Option<&'static Endpoint> {
+    ADMIN_ENDPOINTS
+        .iter()
+        .find(|e| e.method == method && e.path == route)
+}
+
+/// Authenticates and authorizes an admin request by [`ADMIN_ENDPOINTS`]; the actor is
+/// left in the request extensions for the handler.
+pub async fn authorize(State(s): State<AdminState>, mut req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let Some(endpoint) = route
+        .as_deref()
+        .and_then(|r| lookup(req.method().as_str(), r))
+    else {
+        // Another method on a listed route is the router's 405; an unlisted route is a gap
+        // in the table, refused until it is listed.
+        if route
+            .as_deref()
+            .is_some_and(|r| ADMIN_ENDPOINTS.iter().any(|e| e.path == r))
+        {
+            return next.run(req).await;
+        }
+        tracing::error!(route = ?route, method = %req.method(), "admin route missing from the access table");
+        return ApiError::NoRoute.into_response();
+    };
+    let operation = match endpoint.access {
+        Public => return next.run(req).await,
+        Requires(op) => op,
+        // An unknown action is the handler's 404, for any authenticated caller.
+        ReleaseAction => {
+            let action = req.uri().path().rsplit('/').next().and_then(path_action);
+            action.map_or(Read, Operation::Release)
+        }
+    };
+    let header = req.headers().get(AUTHORIZATION).map(|v| v.as_bytes());
+    let actor = match s.auth.authenticate(header) {
+        Ok(actor) => actor,
+        Err(e) => {
+            s.metrics.auth_failures.inc();
+            return e.into_response();
+        }
+    };
+    if !permits(actor.role, operation) {
+        return ApiError::Control(ControlError::Forbidden { role: actor.role }).into_response();
+    }
+    req.extensions_mut().insert(actor);
+    next.run(req).await
+}
