@@ -18,9 +18,20 @@ use crate::snapshot::Channel;
 /// Label value for requests whose target graygate does not know (bounds cardinality).
 pub const OTHER: &str = "_other";
 
-/// Every graygate series, registered once per process.
+/// Every graygate series, registered once per process. Cheap to clone: handlers receive
+/// it with their state on every request.
 #[derive(Clone)]
-pub struct Metrics {
+pub struct Metrics(std::sync::Arc<Series>);
+
+impl std::ops::Deref for Metrics {
+    type Target = Series;
+    fn deref(&self) -> &Series {
+        &self.0
+    }
+}
+
+/// The series behind [`Metrics`].
+pub struct Series {
     registry: Registry,
     resolve_requests: IntCounterVec,
     pub resolve_duration: Histogram,
@@ -94,7 +105,7 @@ impl Metrics {
             let pc = prometheus::process_collector::ProcessCollector::for_self();
             let _ = r.register(Box::new(pc));
         }
-        Metrics {
+        Metrics(std::sync::Arc::new(Series {
             resolve_requests: register!(
                 r,
                 IntCounterVec::new(
@@ -233,7 +244,7 @@ impl Metrics {
                 "panics_total"
             ),
             registry: r,
-        }
+        }))
     }
 
     /// The text exposition of every series.

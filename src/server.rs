@@ -12,11 +12,13 @@ use tokio::sync::watch;
 use crate::config::{Config, StoreKind};
 use crate::control::{Control, ControlError};
 use crate::health::Health;
+use crate::http::client_service::ClientService;
 use crate::http::listener::{self, ConnectionLimits};
 use crate::http::{self, AdminState, ClientState, auth::Auth};
 use crate::metrics::Metrics;
 use crate::snapshot;
 use crate::store::{Store, StoreError, embedded::EmbeddedStore, redis::RedisStore};
+use hyper_util::service::TowerToHyperService;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -37,7 +39,7 @@ pub enum StartError {
 pub struct Server {
     client: TcpListener,
     admin: TcpListener,
-    client_router: axum::Router,
+    client_service: ClientService,
     admin_router: axum::Router,
     control: Arc<Control>,
     health: Arc<Health>,
@@ -106,7 +108,10 @@ impl Server {
         Ok(Server {
             client: bind(config.server.client_listen).await?,
             admin: bind(config.server.admin_listen).await?,
-            client_router: http::client_router(client_state, &config.limits),
+            client_service: ClientService::new(
+                client_state.clone(),
+                http::client_router(client_state, &config.limits),
+            ),
             admin_router: http::admin_router(admin_state, &config.limits),
             control,
             health,
@@ -148,13 +153,13 @@ impl Server {
         ));
         let client = tokio::spawn(listener::serve(
             self.client,
-            self.client_router,
+            self.client_service,
             self.limits,
             stopped(stop_rx.clone()),
         ));
         let admin = tokio::spawn(listener::serve(
             self.admin,
-            self.admin_router,
+            TowerToHyperService::new(self.admin_router),
             self.limits,
             stopped(stop_rx),
         ));

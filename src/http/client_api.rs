@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use axum::body::Body as HttpBody;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -174,9 +174,16 @@ fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &str) {
         (status = 404, description = "`not_released`: nothing serves this user", body = ErrorBody),
     ))]
 pub async fn resolve(State(s): State<ClientState>, req: Request) -> Response {
+    resolve_now(&s, req.uri(), req.headers())
+}
+
+/// The whole single resolve, synchronous: the client listener calls it straight from
+/// its connection service (see `http::ClientService`), and the route above for callers
+/// that go through the router.
+pub fn resolve_now(s: &ClientState, uri: &Uri, headers: &HeaderMap) -> Response {
     let started = Instant::now();
     let snapshot = s.snapshot.load();
-    let response = match resolve_one(&snapshot, &req) {
+    let response = match resolve_one(&snapshot, uri, headers) {
         Ok(response) => response,
         Err(e) => e.into_response(),
     };
@@ -186,8 +193,8 @@ pub async fn resolve(State(s): State<ClientState>, req: Request) -> Response {
     response
 }
 
-fn resolve_one(snapshot: &Snapshot, req: &Request) -> Result<Response, ApiError> {
-    let p = parse_params(req.uri().query().unwrap_or(""))
+fn resolve_one(snapshot: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let p = parse_params(uri.query().unwrap_or(""))
         .inspect_err(|_| snapshot.error_counters().error.inc())?;
     let Some(served) = snapshot.resolve(&p.app, p.env, &p.mini_program, &p.user) else {
         snapshot.miss_counters(&p.app, p.env).none.inc();
@@ -195,7 +202,7 @@ fn resolve_one(snapshot: &Snapshot, req: &Request) -> Result<Response, ApiError>
     };
     served.counters.inc();
     let tag = etag(snapshot);
-    let unchanged = req.headers().get(header::IF_NONE_MATCH);
+    let unchanged = headers.get(header::IF_NONE_MATCH);
     if unchanged
         .is_some_and(|v| super::query::none_match(v.as_bytes(), tag.to_str().unwrap_or_default()))
     {

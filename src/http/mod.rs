@@ -26,6 +26,7 @@ pub mod admin_api;
 pub mod auth;
 mod body;
 pub mod client_api;
+pub mod client_service;
 mod drain;
 pub mod error;
 pub mod listener;
