@@ -237,3 +237,59 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
         .with_state(state);
     harden(router, limits, &metrics)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    fn hardened(route: axum::routing::MethodRouter) -> (Router, Metrics) {
+        let metrics = Metrics::new();
+        let limits = LimitsConfig {
+            request_timeout_seconds: 0.2,
+            ..LimitsConfig::default()
+        };
+        (
+            harden(Router::new().route("/x", route), &limits, &metrics),
+            metrics,
+        )
+    }
+
+    async fn answer(router: Router) -> (StatusCode, String) {
+        let req = Request::get("/x").body(Body::empty()).unwrap_or_default();
+        let response = router.oneshot(req).await.unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        (status, String::from_utf8_lossy(&body).into())
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_is_counted() {
+        #[allow(clippy::panic)]
+        async fn boom() -> &'static str {
+            panic!("handler bug")
+        }
+        let (router, metrics) = hardened(get(boom));
+        let (status, body) = answer(router).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("\"code\":\"internal\""), "{body}");
+        assert_eq!(metrics.panics.get(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_past_its_deadline_answers_408() {
+        async fn slow() -> &'static str {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }
+        let (router, _) = hardened(get(slow));
+        let (status, body) = answer(router).await;
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
+        assert!(body.contains("request_timeout"), "{body}");
+    }
+}
