@@ -157,6 +157,11 @@ fn metrics_report_the_real_split_of_a_rollout() {
         "about 30 % in grayscale: {gray}"
     );
     gw.resolve("bad app", "production", MP, "u").expect(400);
+    gw.admin("GET", "/v1/admin/releases")
+        .bearer("wrong")
+        .send()
+        .expect(401);
+    gw.admin("GET", "/v1/admin/releases").send().expect(401);
     gw.post(
         Who::Admin,
         &format!("/v1/admin/releases/{id}/go_live"),
@@ -244,6 +249,8 @@ fn metrics_report_the_real_split_of_a_rollout() {
         value(&m, "graygate_snapshot_revision", &[]),
         Some(gw.revision() as f64)
     );
+    let auth_failures = value(&m, "graygate_auth_failures_total", &[]);
+    assert_eq!(auth_failures, Some(2.0), "failed authentication is counted");
     let histogram_count = value(&m, "graygate_resolve_duration_seconds_count", &[]).unwrap_or(0.0);
     assert!(
         histogram_count >= 1001.0,
