@@ -1,0 +1,153 @@
+//! Validated identifiers: target apps, mini programs, versions and user ids (SPEC §1).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::InvalidValue;
+
+fn is_ident_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')
+}
+
+/// Checks `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`.
+pub fn check_ident(field: &'static str, s: &str) -> Result<(), InvalidValue> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 128 {
+        return Err(InvalidValue::new(field, "must be 1 to 128 characters"));
+    }
+    if !b[0].is_ascii_alphanumeric() || !b.iter().all(|&c| is_ident_char(c)) {
+        return Err(InvalidValue::new(
+            field,
+            "must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$`.
+fn check_version(s: &str) -> Result<(), InvalidValue> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 64 {
+        return Err(InvalidValue::new("version", "must be 1 to 64 characters"));
+    }
+    let ok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'+' | b'-');
+    if !b[0].is_ascii_alphanumeric() || !b.iter().all(|&c| ok(c)) {
+        return Err(InvalidValue::new(
+            "version",
+            "must match ^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a user id: 1–256 bytes of UTF-8 without control characters.
+pub fn check_user_id(s: &str) -> Result<(), InvalidValue> {
+    if s.is_empty() || s.len() > 256 {
+        return Err(InvalidValue::new("user", "must be 1 to 256 bytes of UTF-8"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(InvalidValue::new(
+            "user",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// An OpenAPI string schema for a validated identifier; `max_length` counts characters,
+/// so it is exact only for ASCII identifiers (user ids are limited in bytes).
+fn string_schema(
+    description: &str,
+    pattern: &str,
+    max_length: usize,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .min_length(Some(1))
+        .max_length(Some(max_length))
+        .into()
+}
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident, $check:expr, schema: ($desc:expr, $pattern:expr, $max:expr)) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(Box<str>);
+
+        impl $name {
+            pub fn parse(s: &str) -> Result<Self, InvalidValue> {
+                let check: fn(&str) -> Result<(), InvalidValue> = $check;
+                check(s)?;
+                Ok(Self(s.into()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidValue;
+            fn try_from(s: String) -> Result<Self, InvalidValue> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0.into()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                string_schema($desc, $pattern, $max)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+const IDENT_PATTERN: &str = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
+
+string_newtype!(
+    /// A target app (super app) id.
+    AppId,
+    |s| check_ident("app", s),
+    schema: ("A target app id.", IDENT_PATTERN, 128)
+);
+string_newtype!(
+    /// A mini program id.
+    MiniProgramId,
+    |s| check_ident("mini_program", s),
+    schema: ("A mini program id.", IDENT_PATTERN, 128)
+);
+string_newtype!(
+    /// A mini program version.
+    Version,
+    check_version,
+    schema: ("A mini program version.", "^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$", 64)
+);
+string_newtype!(
+    /// An end user id as the super app knows it; hashed byte for byte.
+    UserId,
+    check_user_id,
+    schema: ("An end user id: 1 to 256 bytes of UTF-8 without control characters, hashed byte for byte.", "^[^\\u0000-\\u001F\\u007F-\\u009F]+$", 256)
+);
