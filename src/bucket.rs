@@ -58,6 +58,16 @@ pub fn bucket_of_hash(h: u64) -> u32 {
 }
 
 /// The bucket of `user_id` in the release salted with `salt`.
+///
+/// ```
+/// use graygate::bucket::{bucket, hash, in_grayscale};
+/// // A vector of tests/vectors/gr1.json: every SDK must reproduce it.
+/// assert_eq!(hash("5f3a9c0e12b47d68", "123456"), 18037607759720675171);
+/// assert_eq!(bucket("5f3a9c0e12b47d68", "123456"), 977820);
+/// // So this user is in a grayscale at 97.7821 % (threshold 977821), not at 97.782 %.
+/// assert!(in_grayscale("5f3a9c0e12b47d68", "123456", 977_821));
+/// assert!(!in_grayscale("5f3a9c0e12b47d68", "123456", 977_820));
+/// ```
 pub fn bucket(salt: &str, user_id: &str) -> u32 {
     bucket_of_hash(hash(salt, user_id))
 }
