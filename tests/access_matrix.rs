@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Gateway, Options, TargetApp, Who};
+use common::{Gateway, Who};
 use graygate::config::LimitsConfig;
 use graygate::http::access::{ADMIN_ENDPOINTS, Access, Endpoint, path_action};
 use graygate::model::Role;
@@ -60,21 +60,7 @@ fn requests() -> Vec<(&'static str, String, Option<Operation>)> {
 }
 
 fn gateway() -> Gateway {
-    let gw = Gateway::start(
-        Options::default()
-            .app(TargetApp::new("superapp-a").env("production", "{ pilot_testing = true }")),
-    );
-    let url = "https://cdn.example.com/a.zip";
-    gw.post(
-        Who::Developer,
-        "/v1/admin/mini-programs/mp-a/versions",
-        &json!({"version": "1.0.0", "package_url": url}),
-    )
-    .expect(201);
-    let create = json!({"mini_program": "mp-a", "version": "1.0.0", "app": "superapp-a", "env": "production"});
-    gw.post(Who::Developer, "/v1/admin/releases", &create)
-        .expect(201);
-    gw
+    Gateway::with_release(json!({}))
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Gateway, Options, TargetApp, Who, query};
+use common::{Gateway, Who, query};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
@@ -126,20 +126,7 @@ fn send(gw: &Gateway, f: &Fuzz) -> (u16, String, Option<String>) {
 }
 
 fn seeded_gateway() -> Gateway {
-    let gw = Gateway::start(
-        Options::default()
-            .app(TargetApp::new("superapp-a").env("production", "{ pilot_testing = true }")),
-    );
-    let url = "https://cdn.example.com/a.zip";
-    gw.post(
-        Who::Developer,
-        "/v1/admin/mini-programs/mp-a/versions",
-        &json!({"version": "1.0.0", "package_url": url}),
-    )
-    .expect(201);
-    let create = json!({"mini_program": "mp-a", "version": "1.0.0", "app": "superapp-a", "env": "production", "test_group": ["u1"]});
-    gw.post(Who::Developer, "/v1/admin/releases", &create)
-        .expect(201);
+    let gw = Gateway::with_release(json!({"test_group": ["u1"]}));
     gw.post(Who::Developer, "/v1/admin/releases/1/apply", &json!({}))
         .expect(200);
     gw.post(Who::Reviewer, "/v1/admin/releases/1/approve", &json!({}))
