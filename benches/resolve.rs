@@ -356,6 +356,13 @@ fn bench_resolve(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("snapshot", n), &queries, |b, qs| {
             rotate(b, qs, |q| q.resolve(&snapshot).is_some())
         });
+        // What the handler adds for metrics: the answer's pre-bound counters.
+        g.bench_with_input(BenchmarkId::new("snapshot+count", n), &queries, |b, qs| {
+            rotate(b, qs, |q| {
+                let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &q.user);
+                served.map(|s| s.counters.inc()).is_some()
+            })
+        });
         g.bench_with_input(BenchmarkId::new("snapshot+body", n), &queries, |b, qs| {
             rotate(b, qs, |q| resolve_body(&snapshot, q))
         });
