@@ -194,7 +194,10 @@ fn garbage_bodies_from_an_admin_change_nothing() {
                     !serde_json::from_slice::<serde_json::Value>(b).is_ok_and(|v| v.is_array())
                 }),
             Just(b"{}".to_vec()),
-            Just(b"null".to_vec())
+            Just(b"null".to_vec()),
+            // Arrays of the fields in order: serde would take them for structs.
+            Just(br#"["1.0.1","https://cdn.example.com/a.zip",null]"#.to_vec()),
+            Just(br#"{"environments":{"production":[null,true]}}"#.to_vec())
         ],
     );
     let result = runner.run(&strategy, |((method, path), body)| {

@@ -24,12 +24,38 @@ pub struct EnvPolicy {
 /// A policy as written by a reviewer or in the config file; fields the environment fixes
 /// may be omitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "PolicyObject")]
 pub struct EnvPolicyInput {
     #[serde(default)]
     pub approval: Option<Approval>,
     #[serde(default)]
     pub pilot_testing: Option<bool>,
+}
+
+/// The wire form of [`EnvPolicyInput`]: a JSON or TOML table, never an array (serde's
+/// derived structs would also take `[approval, pilot_testing]`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct PolicyObject(serde_json::Map<String, serde_json::Value>);
+
+impl TryFrom<PolicyObject> for EnvPolicyInput {
+    type Error = String;
+    fn try_from(PolicyObject(map): PolicyObject) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            #[serde(default)]
+            approval: Option<Approval>,
+            #[serde(default)]
+            pilot_testing: Option<bool>,
+        }
+        let f: Fields =
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())?;
+        Ok(EnvPolicyInput {
+            approval: f.approval,
+            pilot_testing: f.pilot_testing,
+        })
+    }
 }
 
 impl EnvPolicy {

@@ -86,3 +86,20 @@ fn statuses_round_trip() {
         );
     }
 }
+
+#[test]
+fn policies_are_objects_only() {
+    let ok: Result<EnvPolicyInput, _> = serde_json::from_str(r#"{"approval":"manual"}"#);
+    assert_eq!(ok.ok().and_then(|p| p.approval), Some(Approval::Manual));
+    for bad in [
+        r#"[null,null]"#,
+        r#"["manual",true]"#,
+        r#"{"approval":"manual","x":1}"#,
+        r#"{"pilot_testing":"yes"}"#,
+    ] {
+        assert!(
+            serde_json::from_str::<EnvPolicyInput>(bad).is_err(),
+            "{bad}"
+        );
+    }
+}

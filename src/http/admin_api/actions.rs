@@ -261,7 +261,7 @@ pub async fn put_test_group(
     body: Body<TestGroupBody>,
 ) -> ApiResult {
     let id = release_id(&id)?;
-    let ids = match body.parse()? {
+    let ids = match body.parse_any()? {
         TestGroupBody::Wrapped { test_group } | TestGroupBody::Bare(test_group) => test_group,
     };
     let group = TestGroup::parse(&ids)?;
