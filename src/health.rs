@@ -2,7 +2,7 @@
 //! reachable at the last check. Written by the control plane's sync loop, read by both
 //! listeners; plain atomics so the client listener never waits on the control plane.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -11,8 +11,6 @@ use utoipa::ToSchema;
 pub struct Health {
     store_kind: &'static str,
     store_ok: AtomicBool,
-    /// Milliseconds since the epoch of the last successful store contact.
-    store_seen_at: AtomicU64,
 }
 
 /// What `/readyz` answers (always with 200: a node that has started has a snapshot).
@@ -52,16 +50,11 @@ impl Health {
         Health {
             store_kind,
             store_ok: AtomicBool::new(true),
-            store_seen_at: AtomicU64::new(crate::model::now_millis().max(0) as u64),
         }
     }
 
     pub fn store_reachable(&self, ok: bool) {
         self.store_ok.store(ok, Ordering::Relaxed);
-        if ok {
-            self.store_seen_at
-                .store(crate::model::now_millis().max(0) as u64, Ordering::Relaxed);
-        }
     }
 
     pub fn readiness(&self, revision: u64) -> Readiness {

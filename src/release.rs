@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::model::{
-    AppId, Env, EnvPolicy, InvalidValue, Millis, MiniProgramId, Percentage, Status, UserId, Version,
+    AppId, Env, EnvPolicy, InvalidValue, Millis, MiniProgramId, Percentage, Status, Version,
 };
 pub use crate::workflow::ReleaseId;
 
@@ -216,10 +216,6 @@ impl TestGroup {
         self.0.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|s| &**s)
-    }
-
     /// Newline-separated ids (user ids cannot contain control characters).
     pub fn to_lines(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.0.iter().map(|s| s.len() + 1).sum());
@@ -236,12 +232,6 @@ impl TestGroup {
             .map_err(|_| InvalidValue::new("test_group", "stored group is not UTF-8"))?;
         let ids: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
         Self::parse(&ids)
-    }
-}
-
-impl From<&[UserId]> for TestGroup {
-    fn from(ids: &[UserId]) -> Self {
-        TestGroup(ids.iter().map(|u| Box::from(u.as_str())).collect())
     }
 }
 

@@ -205,7 +205,7 @@ impl Control {
             Err(ControlError::Store(_)) => "error",
             Err(_) => "refused",
         };
-        self.metrics.workflow_action(cmd_name(&cmd), outcome);
+        self.metrics.workflow_action(cmd.action().as_str(), outcome);
         result?;
         self.release(actor, id).await
     }
@@ -366,20 +366,6 @@ fn read(actor: &Actor) -> Result<(), ControlError> {
         Ok(())
     } else {
         Err(ControlError::Forbidden { role: actor.role })
-    }
-}
-
-fn cmd_name(cmd: &ReleaseCommand) -> &'static str {
-    match cmd {
-        ReleaseCommand::EditConfig(_) => "edit_config",
-        ReleaseCommand::SetTestGroup(_) => "set_test_group",
-        ReleaseCommand::Apply => "apply",
-        ReleaseCommand::Withdraw => "withdraw",
-        ReleaseCommand::Approve => "approve",
-        ReleaseCommand::Reject { .. } => "reject",
-        ReleaseCommand::CompleteTesting => "complete_testing",
-        ReleaseCommand::GoLive(_) => "go_live",
-        ReleaseCommand::Cancel => "cancel",
     }
 }
 

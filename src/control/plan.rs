@@ -43,6 +43,11 @@ pub enum ReleaseCommand {
 }
 
 impl ReleaseCommand {
+    /// The workflow action this command performs.
+    pub fn action(&self) -> crate::workflow::Action {
+        self.command().action()
+    }
+
     fn command(&self) -> Command {
         match self {
             ReleaseCommand::EditConfig(_) => Command::EditConfig,
@@ -261,7 +266,7 @@ pub fn act(
     batch.history.push(entry(
         &next,
         actor,
-        cmd.command().action().as_str(),
+        cmd.action().as_str(),
         &transition,
         cmd.details(),
     ));

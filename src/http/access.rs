@@ -86,16 +86,17 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
 
 /// The actions `POST /v1/admin/releases/{id}/{action}` takes, by their path spelling.
 pub fn path_action(segment: &str) -> Option<Action> {
-    match segment {
-        "apply" => Some(Action::Apply),
-        "withdraw" => Some(Action::Withdraw),
-        "approve" => Some(Action::Approve),
-        "reject" => Some(Action::Reject),
-        "complete_testing" => Some(Action::CompleteTesting),
-        "go_live" => Some(Action::GoLive),
-        "cancel" => Some(Action::Cancel),
-        _ => None,
-    }
+    // The others have routes of their own (create, config, test-group).
+    let own_route = |a: &Action| {
+        matches!(
+            a,
+            Action::Create | Action::EditConfig | Action::SetTestGroup
+        )
+    };
+    Action::ALL
+        .into_iter()
+        .filter(|a| !own_route(a))
+        .find(|a| a.as_str() == segment)
 }
 
 /// The table entry of a request, by method and matched route template.

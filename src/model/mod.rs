@@ -56,10 +56,6 @@ impl Env {
             Env::Production => "production",
         }
     }
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
 }
 
 impl FromStr for Env {
@@ -133,10 +129,6 @@ impl Status {
             | Status::Canceled
             | Status::Archived => false,
         }
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, Status::Canceled | Status::Archived)
     }
 }
 

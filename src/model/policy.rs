@@ -93,9 +93,4 @@ impl EnvPolicy {
             }
         }
     }
-
-    /// Production goes live by an admin's `go_live`; other environments go live on approval.
-    pub fn manual_go_live(env: Env) -> bool {
-        env == Env::Production
-    }
 }

@@ -7,19 +7,19 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use serde::de::IntoDeserializer;
 use utoipa::ToSchema;
 
 use super::{ApiResult, if_match, release_id, release_response};
 use crate::control::{ReleaseCommand, ReleaseView};
 use crate::http::AdminState;
+use crate::http::access::path_action;
 use crate::http::auth::Authenticated;
 use crate::http::body::Body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::Path;
 use crate::model::{InvalidValue, Percentage, UserId};
-use crate::release::{ReleaseConfig, TestGroup};
-use crate::workflow::GoLive;
+use crate::release::{ReleaseConfig, ReleaseId, TestGroup};
+use crate::workflow::{Action, GoLive};
 
 /// `go_live`: `{"type":"grayscale","percentage":p}` (0 < p < 100, above the current
 /// percentage, at most 4 decimals) or `{"type":"full"}`.
@@ -98,9 +98,11 @@ pub enum ActionBody {
     Reject(RejectBody),
 }
 
-/// The workflow actions that `POST /v1/admin/releases/{id}/{action}` performs.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+/// The workflow actions that `POST /v1/admin/releases/{id}/{action}` performs; the
+/// path is parsed by `access::path_action`, this enum only describes it.
+#[derive(Debug, Clone, Copy, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // a schema only
 pub enum PostAction {
     Apply,
     Withdraw,
@@ -177,20 +179,32 @@ pub async fn action(
     body: Body<serde_json::Value>,
 ) -> ApiResult {
     let id = release_id(&id)?;
-    let action: Result<PostAction, serde::de::value::Error> =
-        PostAction::deserialize(action.as_str().into_deserializer());
-    let cmd = match action.map_err(|_| ApiError::NoRoute)? {
-        PostAction::Apply => ReleaseCommand::Apply,
-        PostAction::Withdraw => ReleaseCommand::Withdraw,
-        PostAction::Approve => ReleaseCommand::Approve,
-        PostAction::Reject => ReleaseCommand::Reject {
+    let cmd = match path_action(&action).ok_or(ApiError::NoRoute)? {
+        Action::Apply => ReleaseCommand::Apply,
+        Action::Withdraw => ReleaseCommand::Withdraw,
+        Action::Approve => ReleaseCommand::Approve,
+        Action::Reject => ReleaseCommand::Reject {
             reason: reject_reason(&body)?,
         },
-        PostAction::CompleteTesting => ReleaseCommand::CompleteTesting,
-        PostAction::GoLive => ReleaseCommand::GoLive(go_live(&body)?),
-        PostAction::Cancel => ReleaseCommand::Cancel,
+        Action::CompleteTesting => ReleaseCommand::CompleteTesting,
+        Action::GoLive => ReleaseCommand::GoLive(go_live(&body)?),
+        Action::Cancel => ReleaseCommand::Cancel,
+        Action::Create | Action::EditConfig | Action::SetTestGroup => {
+            return Err(ApiError::NoRoute);
+        }
     };
-    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
+    act(&s, &actor, id, &headers, cmd).await
+}
+
+/// Performs `cmd` on release `id` and answers the release with its revision as ETag.
+async fn act(
+    s: &AdminState,
+    actor: &crate::model::Actor,
+    id: ReleaseId,
+    headers: &HeaderMap,
+    cmd: ReleaseCommand,
+) -> ApiResult {
+    let view = s.control.act(actor, id, cmd, if_match(headers)?).await?;
     Ok(release_response(view, axum::http::StatusCode::OK))
 }
 
@@ -218,8 +232,7 @@ pub async fn put_config(
 ) -> ApiResult {
     let id = release_id(&id)?;
     let cmd = ReleaseCommand::EditConfig(body.parse()?);
-    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
+    act(&s, &actor, id, &headers, cmd).await
 }
 
 /// A test group upload: `{"test_group":[…]}` or a bare JSON array of user ids.
@@ -264,8 +277,6 @@ pub async fn put_test_group(
     let ids = match body.parse_any()? {
         TestGroupBody::Wrapped { test_group } | TestGroupBody::Bare(test_group) => test_group,
     };
-    let group = TestGroup::parse(&ids)?;
-    let cmd = ReleaseCommand::SetTestGroup(Arc::new(group));
-    let view = s.control.act(&actor, id, cmd, if_match(&headers)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
+    let cmd = ReleaseCommand::SetTestGroup(Arc::new(TestGroup::parse(&ids)?));
+    act(&s, &actor, id, &headers, cmd).await
 }
