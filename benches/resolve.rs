@@ -14,6 +14,7 @@ use criterion::{
     BatchSize, Bencher, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main,
 };
 use graygate::bucket;
+use graygate::http::client_api;
 use graygate::metrics::Metrics;
 use graygate::model::{AppId, Env, MiniProgramId, Percentage, Status, Version};
 use graygate::release::{Release, ReleaseConfig, RouteKey, TestGroup};
@@ -274,48 +275,17 @@ fn rotate<T, R>(b: &mut Bencher<'_>, items: &[T], mut f: impl FnMut(&T) -> R) {
     });
 }
 
-/// Appends `,"revision":N}` to a fragment, as `client_api` does (its helper is private).
-fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &str) {
-    out.extend_from_slice(fragment);
-    out.extend_from_slice(b",\"revision\":");
-    out.extend_from_slice(revision.as_bytes());
-    out.push(b'}');
-}
-
-/// The body of `GET /v1/resolve`, built as `client_api::resolve_one` builds it.
+/// The body of `GET /v1/resolve`, by the handler's own code (counters included).
 fn resolve_body(snapshot: &Snapshot, q: &Query) -> Option<Vec<u8>> {
-    let fragment = q.resolve(snapshot)?;
-    let mut rev = itoa::Buffer::new();
-    let rev = rev.format(snapshot.revision());
-    let mut body = Vec::with_capacity(fragment.len() + 32);
-    close_fragment(&mut body, fragment, rev);
-    Some(body)
+    let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &q.user)?;
+    served.counters.inc();
+    Some(client_api::answer_body(snapshot, served))
 }
 
-/// The body of `POST /v1/resolve` without `mini_programs`, as `client_api::resolve_batch`
-/// builds it: every mini program of the target for one user.
+/// The body of `POST /v1/resolve` without `mini_programs`, by the handler's own code:
+/// every mini program of the target for one user, each answer counted.
 fn batch_body(snapshot: &Snapshot, app: &str, env: Env, user: &str) -> Vec<u8> {
-    let mut rev = itoa::Buffer::new();
-    let rev = rev.format(snapshot.revision());
-    let mut out = Vec::with_capacity(4096);
-    out.extend_from_slice(b"{\"revision\":");
-    out.extend_from_slice(rev.as_bytes());
-    out.extend_from_slice(b",\"results\":{");
-    let routes = snapshot.target(app, env).into_iter().flat_map(|t| t.iter());
-    for (n, (mp, route)) in routes.enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        out.push(b'"');
-        out.extend_from_slice(mp.as_bytes());
-        out.extend_from_slice(b"\":");
-        match route.resolve(user) {
-            Some(s) => close_fragment(&mut out, &s.fragment, rev),
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    out.extend_from_slice(b"}}");
-    out
+    client_api::batch_body(snapshot, app, env, user, None)
 }
 
 fn bench_bucket(c: &mut Criterion) {

@@ -326,10 +326,9 @@ impl Metrics {
         self.store_errors.with_label_values(&[op]).inc();
     }
 
-    pub fn admin_request(&self, route: &str, status: u16) {
-        let mut buf = itoa::Buffer::new();
+    pub fn admin_request(&self, route: &str, status: &str) {
         self.admin_requests
-            .with_label_values(&[route, buf.format(status)])
+            .with_label_values(&[route, status])
             .inc();
     }
 }

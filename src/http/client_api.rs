@@ -126,13 +126,9 @@ fn parse_params(query: &str) -> Result<Params<'_>, ApiError> {
 }
 
 fn etag(snapshot: &Snapshot) -> HeaderValue {
-    let mut buf = itoa::Buffer::new();
-    let rev = buf.format(snapshot.revision());
-    let mut tag = String::with_capacity(rev.len() + 2);
-    tag.push('"');
-    tag.push_str(rev);
-    tag.push('"');
-    HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"0\""))
+    // Shares the snapshot's bytes: no allocation per answer.
+    HeaderValue::from_maybe_shared(snapshot.etag().clone())
+        .unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>, etag: HeaderValue) -> Response {
@@ -146,10 +142,10 @@ fn json_response(status: StatusCode, body: Vec<u8>, etag: HeaderValue) -> Respon
 }
 
 /// Appends `,"revision":N}` to a fragment.
-fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &str) {
+fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &[u8]) {
     out.extend_from_slice(fragment);
     out.extend_from_slice(b",\"revision\":");
-    out.extend_from_slice(revision.as_bytes());
+    out.extend_from_slice(revision);
     out.push(b'}');
 }
 
@@ -210,11 +206,18 @@ fn resolve_one(snapshot: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Re
         response.headers_mut().insert(header::ETAG, tag);
         return Ok(response);
     }
-    let mut rev = itoa::Buffer::new();
-    let rev = rev.format(snapshot.revision());
+    Ok(json_response(
+        StatusCode::OK,
+        answer_body(snapshot, served),
+        tag,
+    ))
+}
+
+/// The body of a single resolve: the served fragment closed with the snapshot's revision.
+pub fn answer_body(snapshot: &Snapshot, served: &Served) -> Vec<u8> {
     let mut body = Vec::with_capacity(served.fragment.len() + 32);
-    close_fragment(&mut body, &served.fragment, rev);
-    Ok(json_response(StatusCode::OK, body, tag))
+    close_fragment(&mut body, &served.fragment, snapshot.revision_text());
+    body
 }
 
 /// A batch resolve: one user, several mini programs of one release target.
@@ -280,13 +283,25 @@ fn batch(
             check_ident("mini_program", mp)?;
         }
     }
-    let mut rev = itoa::Buffer::new();
-    let rev = rev.format(snapshot.revision());
+    let body = batch_body(snapshot, &b.app, env, &b.user, b.mini_programs.as_deref());
+    Ok(json_response(StatusCode::OK, body, etag(snapshot)))
+}
+
+/// The body of a batch resolve, counting each answer; `None` means every mini program of
+/// the target. Ids must be validated already (they are written out unescaped).
+pub fn batch_body(
+    snapshot: &Snapshot,
+    app: &str,
+    env: Env,
+    user: &str,
+    mini_programs: Option<&[String]>,
+) -> Vec<u8> {
+    let rev = snapshot.revision_text();
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(b"{\"revision\":");
-    out.extend_from_slice(rev.as_bytes());
+    out.extend_from_slice(rev);
     out.extend_from_slice(b",\"results\":{");
-    let misses = snapshot.miss_counters(&b.app, env);
+    let misses = snapshot.miss_counters(app, env);
     let mut first = true;
     let mut entry = |out: &mut Vec<u8>, mp: &str, served: Option<&Served>| {
         if !first {
@@ -308,19 +323,19 @@ fn batch(
             }
         }
     };
-    match &b.mini_programs {
+    match mini_programs {
         Some(list) => {
             let mut seen = std::collections::HashSet::with_capacity(list.len());
             for mp in list.iter().filter(|mp| seen.insert(mp.as_str())) {
-                entry(&mut out, mp, snapshot.resolve(&b.app, env, mp, &b.user));
+                entry(&mut out, mp, snapshot.resolve(app, env, mp, user));
             }
         }
         None => {
-            for (mp, route) in snapshot.target(&b.app, env).into_iter().flatten() {
-                entry(&mut out, mp, route.resolve(&b.user));
+            for (mp, route) in snapshot.target(app, env).into_iter().flatten() {
+                entry(&mut out, mp, route.resolve(user));
             }
         }
     }
     out.extend_from_slice(b"}}");
-    Ok(json_response(StatusCode::OK, out, etag(snapshot)))
+    out
 }

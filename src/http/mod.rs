@@ -122,7 +122,7 @@ async fn count_admin_requests(
             |p| p.as_str().to_string(),
         );
     let response = next.run(req).await;
-    s.metrics.admin_request(&route, response.status().as_u16());
+    s.metrics.admin_request(&route, response.status().as_str());
     response
 }
 

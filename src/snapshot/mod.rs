@@ -10,6 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use bytes::Bytes;
 use hashbrown::{Equivalent, HashMap};
 
 use crate::metrics::{Metrics, TargetCounters};
@@ -40,6 +41,9 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     revision: u64,
+    /// The revision quoted, `"42"`: the ETag of every answer and, unquoted, their
+    /// `revision` field, formatted once per snapshot instead of once per answer.
+    etag: Bytes,
     routes: RouteTable,
     targets: HashMap<(Arc<str>, Env), Arc<Target>>,
     /// Miss and error counters of requests for targets without routes.
@@ -51,6 +55,7 @@ impl Snapshot {
     pub fn new(metrics: &Metrics) -> Snapshot {
         Snapshot {
             revision: 0,
+            etag: quoted(0),
             routes: RouteTable::default(),
             targets: HashMap::new(),
             other: metrics.target_counters(crate::metrics::OTHER, crate::metrics::OTHER),
@@ -71,6 +76,16 @@ impl Snapshot {
 
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// `"<revision>"`, ready for an `ETag` header.
+    pub fn etag(&self) -> &Bytes {
+        &self.etag
+    }
+
+    /// The revision as JSON text.
+    pub fn revision_text(&self) -> &[u8] {
+        &self.etag[1..self.etag.len() - 1]
     }
 
     pub fn len(&self) -> usize {
@@ -106,6 +121,7 @@ impl Snapshot {
     ) -> Snapshot {
         let mut next = self.clone();
         next.revision = revision;
+        next.etag = quoted(revision);
         let mut by_target: BTreeMap<(Arc<str>, Env), Vec<RouteChange>> = BTreeMap::new();
         for (key, route) in changes {
             let (app, mp) = (key.app.as_str(), key.mini_program.as_str());
@@ -150,6 +166,10 @@ impl Snapshot {
                 .insert(target, Arc::new(Target { routes, counters }));
         }
     }
+}
+
+fn quoted(revision: u64) -> Bytes {
+    Bytes::from(format!("\"{revision}\""))
 }
 
 type RouteChange = (Arc<str>, Option<Arc<Route>>);
