@@ -80,13 +80,6 @@ const SALTED_LEN: usize = PREFIX.len() + SALT_LEN + 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Salted([u8; SALTED_LEN]);
 
-impl Default for Salted {
-    /// The all-zero salt.
-    fn default() -> Salted {
-        Salted(*b"gr1:0000000000000000:")
-    }
-}
-
 impl Salted {
     /// `None` unless `salt` has the shape [`new_salt`] draws.
     pub fn new(salt: &str) -> Option<Salted> {

@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
 use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, Version};
-use crate::release::ReleaseId;
+use crate::model::ReleaseId;
 
 mod client;
 mod render;

@@ -21,7 +21,6 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod model;
-pub mod release;
 pub mod server;
 pub mod snapshot;
 pub mod store;

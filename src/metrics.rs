@@ -12,8 +12,7 @@ use prometheus::{
     Opts, Registry, TextEncoder,
 };
 
-use crate::model::Env;
-use crate::snapshot::Channel;
+use crate::model::{Channel, Env};
 
 /// Label value for requests whose target graygate does not know (bounds cardinality).
 pub const OTHER: &str = "_other";

@@ -2,8 +2,10 @@
 //! the [`Store`], then rebuilds the changed routes and swaps the new snapshot in before
 //! answering, so a client that reads after the admin answer sees the change.
 //!
-//! Writes on one node are serialised by one async mutex around the in-memory [`State`];
-//! writes across nodes are serialised by the store's compare-and-set on the revision.
+//! Every actor goes the same way, a person through the admin API or the gateway's own
+//! `system:` actors: [`decide`] with the workflow, commit through the store, apply to the
+//! [`Replica`], publish. Writes on one node are serialised by one async mutex around the
+//! replica; writes across nodes by the store's compare-and-set on the revision.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,20 +13,22 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use crate::metrics::Metrics;
-use crate::model::{Actor, AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, Role, Status};
-use crate::release::{Batch, MiniProgramVersion, ReleaseId, RouteKey};
-use crate::snapshot::SnapshotCell;
-use crate::store::{Store, StoreError};
-use crate::workflow::{self, Operation, WorkflowError};
+use crate::model::{
+    Actor, AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramVersion, ReleaseId, Role, Salt,
+    Status, TargetApp,
+};
+use crate::snapshot::{RouteKey, SnapshotCell};
+use crate::store::{Batch, Store, StoreError};
+use crate::workflow::{Command, WorkflowError};
 
-mod plan;
+mod decide;
 mod publish;
-mod state;
-mod view;
+mod read;
+mod replica;
 
-pub use plan::{CreateRelease, ReleaseCommand, build_app};
-pub use state::State;
-pub use view::{AppView, HistoryView, ReleaseView, VersionView};
+pub use decide::{CreateRelease, build_app};
+pub use read::{ReleaseFilter, ReleaseInfo};
+pub use replica::Replica;
 
 /// How many times a write is decided again after losing a revision race to another node.
 const COMMIT_ATTEMPTS: usize = 5;
@@ -36,8 +40,8 @@ pub enum ControlError {
     Invalid(#[from] InvalidValue),
     #[error(transparent)]
     Workflow(#[from] WorkflowError),
-    #[error("role {role} may not do this")]
-    Forbidden { role: Role },
+    #[error("{} may not do this", role.map_or("the system", Role::as_str))]
+    Forbidden { role: Option<Role> },
     #[error("no such release")]
     ReleaseNotFound,
     #[error("no such target app")]
@@ -54,18 +58,9 @@ pub enum ControlError {
     Store(#[from] StoreError),
 }
 
-/// Filters of `GET /v1/admin/releases`.
-#[derive(Debug, Clone, Default)]
-pub struct ReleaseFilter {
-    pub mini_program: Option<MiniProgramId>,
-    pub app: Option<AppId>,
-    pub env: Option<Env>,
-    pub status: Option<Status>,
-}
-
 /// The control plane service; one per process, shared by the admin handlers.
 pub struct Control {
-    state: Mutex<State>,
+    state: Mutex<Replica>,
     store: Arc<dyn Store>,
     snapshot: Arc<SnapshotCell>,
     metrics: Metrics,
@@ -82,7 +77,7 @@ impl Control {
             .load()
             .await
             .inspect_err(|_| metrics.store_error("load"))?;
-        let state = State::from_records(records);
+        let state = Replica::from_records(records);
         let control = Control {
             state: Mutex::new(state),
             store,
@@ -123,11 +118,9 @@ impl Control {
                         state.revision + 1,
                         crate::model::now_millis(),
                     )?;
-                    Ok(Some(Batch {
-                        base_revision: state.revision,
-                        apps: vec![app],
-                        ..Batch::default()
-                    }))
+                    let mut batch = Batch::on(state.revision);
+                    batch.records.apps.push(app);
+                    Ok(Some(batch))
                 })
                 .await?;
             if made {
@@ -137,50 +130,43 @@ impl Control {
         Ok(created)
     }
 
+    /// Creates or replaces a target app; `if_match` is the app revision the caller last saw.
     pub async fn put_app(
         &self,
         actor: &Actor,
-        id: AppId,
-        envs: BTreeMap<Env, EnvPolicyInput>,
-    ) -> Result<AppView, ControlError> {
+        app: (AppId, BTreeMap<Env, EnvPolicyInput>),
+        if_match: Option<u64>,
+    ) -> Result<TargetApp, ControlError> {
         let now = crate::model::now_millis();
-        self.commit(|s| plan::put_app(s, actor, id.clone(), envs.clone(), now).map(Some))
+        self.commit(|s| decide::put_app(s, actor, app.clone(), if_match, now).map(Some))
             .await?;
         let state = self.state.lock().await;
-        state
-            .apps
-            .get(&id)
-            .map(AppView::from)
-            .ok_or(ControlError::AppNotFound)
+        state.apps.get(&app.0).cloned().ok_or(ControlError::AppNotFound)
     }
 
     pub async fn add_version(
         &self,
         actor: &Actor,
         v: MiniProgramVersion,
-    ) -> Result<VersionView, ControlError> {
+    ) -> Result<MiniProgramVersion, ControlError> {
         let key = (v.mini_program.clone(), v.version.clone());
-        self.commit(|s| plan::add_version(s, actor, v.clone()).map(Some))
+        self.commit(|s| decide::add_version(s, actor, v.clone()).map(Some))
             .await?;
         let state = self.state.lock().await;
-        state
-            .versions
-            .get(&key)
-            .map(VersionView::from)
-            .ok_or(ControlError::VersionNotFound)
+        state.versions.get(&key).cloned().ok_or(ControlError::VersionNotFound)
     }
 
     pub async fn create_release(
         &self,
         actor: &Actor,
         req: CreateRelease,
-    ) -> Result<ReleaseView, ControlError> {
-        let salt = crate::bucket::new_salt()
+    ) -> Result<ReleaseInfo, ControlError> {
+        let salt = Salt::random()
             .map_err(|e| StoreError::Unavailable(format!("no randomness for a salt: {e}")))?;
         let now = crate::model::now_millis();
         let mut id = 0;
         self.commit(|s| {
-            let (batch, new_id) = plan::create_release(s, actor, req.clone(), salt.clone(), now)?;
+            let (batch, new_id) = decide::create_release(s, actor, req.clone(), salt, now)?;
             id = new_id;
             Ok(Some(batch))
         })
@@ -193,12 +179,12 @@ impl Control {
         &self,
         actor: &Actor,
         id: ReleaseId,
-        cmd: ReleaseCommand,
+        cmd: Command,
         if_match: Option<u64>,
-    ) -> Result<ReleaseView, ControlError> {
+    ) -> Result<ReleaseInfo, ControlError> {
         let now = crate::model::now_millis();
         let result = self
-            .commit(|s| plan::act(s, actor, id, &cmd, if_match, now).map(Some))
+            .commit(|s| decide::act(s, actor, id, &cmd, if_match, now).map(Some))
             .await;
         let outcome = match &result {
             Ok(_) => "accepted",
@@ -214,7 +200,7 @@ impl Control {
     /// revision race. Returns whether anything was committed.
     async fn commit<F>(&self, mut plan: F) -> Result<bool, ControlError>
     where
-        F: FnMut(&State) -> Result<Option<Batch>, ControlError>,
+        F: FnMut(&Replica) -> Result<Option<Batch>, ControlError>,
     {
         let mut state = self.state.lock().await;
         let mut rechecked = false;
@@ -250,7 +236,7 @@ impl Control {
     }
 
     /// Whether the store has revisions this node has not applied yet.
-    async fn store_is_ahead(&self, state: &State) -> bool {
+    async fn store_is_ahead(&self, state: &Replica) -> bool {
         matches!(self.store.revision().await, Ok(r) if r > state.revision)
     }
 
@@ -261,7 +247,7 @@ impl Control {
         Ok(state.revision)
     }
 
-    async fn catch_up_locked(&self, state: &mut State) -> Result<(), ControlError> {
+    async fn catch_up_locked(&self, state: &mut Replica) -> Result<(), ControlError> {
         let records = self
             .store
             .changes_since(state.revision)
@@ -275,97 +261,8 @@ impl Control {
     }
 
     /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
-    fn publish(&self, state: &State, changed: BTreeSet<RouteKey>) {
+    fn publish(&self, state: &Replica, changed: BTreeSet<RouteKey>) {
         publish::publish(state, changed, &self.snapshot, &self.metrics);
-    }
-
-    pub async fn apps(&self, actor: &Actor) -> Result<Vec<AppView>, ControlError> {
-        read(actor)?;
-        Ok(self
-            .state
-            .lock()
-            .await
-            .apps
-            .values()
-            .map(AppView::from)
-            .collect())
-    }
-
-    pub async fn app(&self, actor: &Actor, id: &AppId) -> Result<AppView, ControlError> {
-        read(actor)?;
-        self.state
-            .lock()
-            .await
-            .apps
-            .get(id)
-            .map(AppView::from)
-            .ok_or(ControlError::AppNotFound)
-    }
-
-    pub async fn versions(
-        &self,
-        actor: &Actor,
-        mp: &MiniProgramId,
-    ) -> Result<Vec<VersionView>, ControlError> {
-        read(actor)?;
-        let state = self.state.lock().await;
-        let list = state.versions.iter().filter(|((m, _), _)| m == mp);
-        Ok(list.map(|(_, v)| VersionView::from(v)).collect())
-    }
-
-    pub async fn releases(
-        &self,
-        actor: &Actor,
-        f: &ReleaseFilter,
-    ) -> Result<Vec<ReleaseView>, ControlError> {
-        read(actor)?;
-        let state = self.state.lock().await;
-        Ok(state
-            .releases
-            .values()
-            .filter(|r| f.mini_program.as_ref().is_none_or(|m| *m == r.mini_program))
-            .filter(|r| f.app.as_ref().is_none_or(|a| *a == r.app))
-            .filter(|r| f.env.is_none_or(|e| e == r.env))
-            .filter(|r| f.status.is_none_or(|s| s == r.status))
-            .map(|r| ReleaseView::new(&state, r))
-            .collect())
-    }
-
-    pub async fn release(&self, actor: &Actor, id: ReleaseId) -> Result<ReleaseView, ControlError> {
-        read(actor)?;
-        let state = self.state.lock().await;
-        let r = state
-            .releases
-            .get(&id)
-            .ok_or(ControlError::ReleaseNotFound)?;
-        Ok(ReleaseView::new(&state, r))
-    }
-
-    pub async fn history(
-        &self,
-        actor: &Actor,
-        id: ReleaseId,
-    ) -> Result<Vec<HistoryView>, ControlError> {
-        read(actor)?;
-        if !self.state.lock().await.releases.contains_key(&id) {
-            return Err(ControlError::ReleaseNotFound);
-        }
-        let history = self.store.history(id).await;
-        let history = history.inspect_err(|_| self.metrics.store_error("history"))?;
-        Ok(history.into_iter().map(HistoryView::from).collect())
-    }
-
-    /// The revision of the state this node serves.
-    pub async fn revision(&self) -> u64 {
-        self.state.lock().await.revision
-    }
-}
-
-fn read(actor: &Actor) -> Result<(), ControlError> {
-    if workflow::permits(actor.role, Operation::Read) {
-        Ok(())
-    } else {
-        Err(ControlError::Forbidden { role: actor.role })
     }
 }
 
@@ -382,10 +279,10 @@ fn log_batch(batch: &Batch) {
             "release action"
         );
     }
-    for app in &batch.apps {
+    for app in &batch.records.apps {
         tracing::info!(app = %app.id, revision = app.revision, "target app saved");
     }
-    for v in &batch.versions {
+    for v in &batch.records.versions {
         tracing::info!(actor = %v.created_by, mini_program = %v.mini_program, version = %v.version, revision = v.revision, "version uploaded");
     }
 }

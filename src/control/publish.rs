@@ -6,13 +6,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::state::State;
+use super::replica::Replica;
 use crate::metrics::Metrics;
-use crate::release::{Release, RouteKey};
-use crate::snapshot::{ReleaseInput, Route, SnapshotCell};
+use crate::model::Release;
+use crate::snapshot::{ReleaseInput, Route, RouteKey, SnapshotCell};
 
 /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
-pub fn publish(state: &State, changed: BTreeSet<RouteKey>, cell: &SnapshotCell, metrics: &Metrics) {
+pub fn publish(state: &Replica, changed: BTreeSet<RouteKey>, cell: &SnapshotCell, metrics: &Metrics) {
     let started = Instant::now();
     let old = cell.load();
     let mut retired = Retired::default();
@@ -82,7 +82,7 @@ impl Retired {
 }
 
 /// What one route serves in `state`: its current full release and its in-flight release.
-fn build_route(state: &State, key: &RouteKey, metrics: &Metrics) -> Option<Route> {
+fn build_route(state: &Replica, key: &RouteKey, metrics: &Metrics) -> Option<Route> {
     let full = state
         .current_full(key)
         .and_then(|r| release_input(state, r));
@@ -100,13 +100,13 @@ fn served_versions(route: &Route) -> Vec<String> {
     in_flight.into_iter().chain(full).collect()
 }
 
-fn release_input<'a>(state: &'a State, r: &'a Release) -> Option<ReleaseInput<'a>> {
+fn release_input<'a>(state: &'a Replica, r: &'a Release) -> Option<ReleaseInput<'a>> {
     let version = state
         .versions
         .get(&(r.mini_program.clone(), r.version.clone()))?;
     Some(ReleaseInput {
         release: r,
-        package_url: &version.package_url,
+        package_url: version.package_url.as_str(),
         test_group: state.test_groups.get(&r.id).cloned(),
     })
 }

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use super::AdminState;
 use super::error::ApiError;
 use crate::control::ControlError;
-use crate::workflow::{Action, Operation, permits};
+use crate::model::Action;
+use crate::workflow::{Operation, actor_permits};
 
 /// What an endpoint requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,17 +87,7 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
 
 /// The actions `POST /v1/admin/releases/{id}/{action}` takes, by their path spelling.
 pub fn path_action(segment: &str) -> Option<Action> {
-    // The others have routes of their own (create, config, test-group).
-    let own_route = |a: &Action| {
-        matches!(
-            a,
-            Action::Create | Action::EditConfig | Action::SetTestGroup
-        )
-    };
-    Action::ALL
-        .into_iter()
-        .filter(|a| !own_route(a))
-        .find(|a| a.as_str() == segment)
+    Action::from_path(segment)
 }
 
 /// The table entry of a request, by method and matched route template.
@@ -145,8 +136,9 @@ pub async fn authorize(State(s): State<AdminState>, mut req: Request, next: Next
             return e.into_response();
         }
     };
-    if !permits(actor.role, operation) {
-        return ApiError::Control(ControlError::Forbidden { role: actor.role }).into_response();
+    if !actor_permits(&actor, operation) {
+        let role = actor.role();
+        return ApiError::Control(ControlError::Forbidden { role }).into_response();
     }
     req.extensions_mut().insert(actor);
     next.run(req).await

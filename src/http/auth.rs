@@ -57,10 +57,7 @@ impl Auth {
             }
         }
         found
-            .map(|c| Actor {
-                name: c.name.clone(),
-                role: c.role,
-            })
+            .map(|c| Actor::person(c.name.clone(), c.role))
             .ok_or(ApiError::Unauthorized)
     }
 }
@@ -119,9 +116,9 @@ mod tests {
     #[test]
     fn bearer_tokens_map_to_their_actor() {
         let a = auth();
-        let alice = a.authenticate(Some(b"Bearer s3cret")).map(|x| x.name);
+        let alice = a.authenticate(Some(b"Bearer s3cret")).map(|x| x.name().to_owned());
         assert_eq!(alice.ok().as_deref(), Some("alice"));
-        let rita = a.authenticate(Some(b"bearer other")).map(|x| x.role);
+        let rita = a.authenticate(Some(b"bearer other")).map(|x| x.role().expect("a person"));
         assert_eq!(rita.ok(), Some(Role::Reviewer));
         for bad in [
             None,

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use super::error::RequestError;
 
 pub struct Body<T> {
     bytes: Bytes,
@@ -17,39 +17,39 @@ pub struct Body<T> {
 
 impl<T: DeserializeOwned> Body<T> {
     /// Parses the body as the endpoint's JSON object.
-    pub fn parse(&self) -> Result<T, ApiError> {
+    pub fn parse(&self) -> Result<T, RequestError> {
         self.parse_as()
     }
 
     /// Parses the body as another object shape (for endpoints whose shape depends on the
     /// path).
-    pub fn parse_as<U: DeserializeOwned>(&self) -> Result<U, ApiError> {
+    pub fn parse_as<U: DeserializeOwned>(&self) -> Result<U, RequestError> {
         // serde's derived structs would also take a JSON array of the fields in order;
         // the API documents objects, so only objects are accepted.
         match self.bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            None => Err(ApiError::BadJson("expected a JSON body".into())),
+            None => Err(RequestError::BadJson("expected a JSON body".into())),
             Some(b'{') => self.parse_any(),
-            Some(_) => Err(ApiError::BadJson("expected a JSON object".into())),
+            Some(_) => Err(RequestError::BadJson("expected a JSON object".into())),
         }
     }
 
     /// Parses the body as any JSON value of the shape (test groups may be bare arrays).
-    pub fn parse_any<U: DeserializeOwned>(&self) -> Result<U, ApiError> {
-        serde_json::from_slice(&self.bytes).map_err(|e| ApiError::BadJson(e.to_string()))
+    pub fn parse_any<U: DeserializeOwned>(&self) -> Result<U, RequestError> {
+        serde_json::from_slice(&self.bytes).map_err(|e| RequestError::BadJson(e.to_string()))
     }
 }
 
 impl<S: Send + Sync, T> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
+    type Rejection = RequestError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, RequestError> {
         match Bytes::from_request(req, state).await {
             Ok(bytes) => Ok(Body {
                 bytes,
                 _shape: PhantomData,
             }),
-            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
-            Err(r) => Err(ApiError::BadRequest(r.body_text())),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(RequestError::PayloadTooLarge),
+            Err(r) => Err(RequestError::BadRequest(r.body_text())),
         }
     }
 }

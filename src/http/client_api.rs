@@ -1,8 +1,9 @@
 //! Client API (SPEC §4): `GET /v1/resolve`, `POST /v1/resolve`. Each request loads the
 //! current snapshot once and answers from its precomputed JSON fragments; nothing here
-//! touches the control plane or the store.
+//! touches the control plane or the store, and [`ClientState`] gives it nothing of them.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use axum::body::Body as HttpBody;
 use axum::extract::{Request, State};
@@ -11,14 +12,26 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::ClientState;
 use super::body::Body;
-use super::error::{ApiError, ErrorBody};
-use crate::model::{AppId, Env, InvalidValue, MiniProgramId, UserId, check_ident, check_user_id};
-use crate::release::{ReleaseConfig, ReleaseId};
+use super::error::{ClientError, ErrorBody, RequestError};
+use crate::health::Health;
+use crate::metrics::Metrics;
+use crate::model::{
+    AppId, Channel, Env, InvalidValue, MiniProgramId, ReleaseConfig, ReleaseId, UserId,
+    check_ident, check_user_id,
+};
 use std::time::Instant;
 
-use crate::snapshot::{Channel, Served, Snapshot};
+use crate::snapshot::{Served, Snapshot, SnapshotCell, Subject};
+
+/// What client handlers may see: the snapshot and health, nothing of the control plane.
+#[derive(Clone)]
+pub struct ClientState {
+    pub snapshot: Arc<SnapshotCell>,
+    pub health: Arc<Health>,
+    pub max_batch: usize,
+    pub metrics: Metrics,
+}
 
 /// What a resolve answers for one mini program (written from the snapshot's precomputed
 /// fragments, so this type only describes it).
@@ -87,7 +100,7 @@ struct Params<'a> {
     user: Cow<'a, str>,
 }
 
-fn parse_params(query: &str) -> Result<Params<'_>, ApiError> {
+fn parse_params(query: &str) -> Result<Params<'_>, ClientError> {
     let (mut app, mut env, mut mp, mut user) = (None, None, None, None);
     for pair in super::query::pairs(query) {
         let (key, value) = pair?;
@@ -97,19 +110,20 @@ fn parse_params(query: &str) -> Result<Params<'_>, ApiError> {
             "mini_program" => &mut mp,
             "user" => &mut user,
             other => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown query parameter {other:?}"
-                )));
+                let msg = format!("unknown query parameter {other:?}");
+                return Err(RequestError::BadRequest(msg).into());
             }
         };
         if slot.replace(value).is_some() {
-            return Err(ApiError::BadRequest(format!(
-                "query parameter {key:?} given twice"
-            )));
+            let msg = format!("query parameter {key:?} given twice");
+            return Err(RequestError::BadRequest(msg).into());
         }
     }
-    let missing =
-        |name: &str| ApiError::BadRequest(format!("query parameter {name:?} is required"));
+    let missing = |name: &str| {
+        ClientError::from(RequestError::BadRequest(format!(
+            "query parameter {name:?} is required"
+        )))
+    };
     let app = app.ok_or_else(|| missing("app"))?;
     let env = env.ok_or_else(|| missing("env"))?;
     let mini_program = mp.ok_or_else(|| missing("mini_program"))?;
@@ -189,12 +203,17 @@ pub fn resolve_now(s: &ClientState, uri: &Uri, headers: &HeaderMap) -> Response 
     response
 }
 
-fn resolve_one(snapshot: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Response, ApiError> {
+fn resolve_one(
+    snapshot: &Snapshot,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, ClientError> {
     let p = parse_params(uri.query().unwrap_or(""))
         .inspect_err(|_| snapshot.error_counters().error.inc())?;
-    let Some(served) = snapshot.resolve(&p.app, p.env, &p.mini_program, &p.user) else {
+    let subject = Subject::user(&p.user);
+    let Some(served) = snapshot.resolve(&p.app, p.env, &p.mini_program, &subject) else {
         snapshot.miss_counters(&p.app, p.env).none.inc();
-        return Err(ApiError::NotReleased);
+        return Err(ClientError::NotReleased);
     };
     served.counters.inc();
     let tag = etag(snapshot);
@@ -213,10 +232,12 @@ fn resolve_one(snapshot: &Snapshot, uri: &Uri, headers: &HeaderMap) -> Result<Re
     ))
 }
 
-/// The body of a single resolve: the served fragment closed with the snapshot's revision.
+/// The body of a single resolve: the served fragment closed with the snapshot's
+/// revision, and the newline every JSON answer ends with.
 pub fn answer_body(snapshot: &Snapshot, served: &Served) -> Vec<u8> {
     let mut body = Vec::with_capacity(served.fragment.len() + 32);
     close_fragment(&mut body, &served.fragment, snapshot.revision_text());
+    body.push(b'\n');
     body
 }
 
@@ -269,7 +290,7 @@ fn batch(
     snapshot: &Snapshot,
     max_batch: usize,
     body: &Body<BatchRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ClientError> {
     let b = body.parse()?;
     check_ident("app", &b.app)?;
     let env: Env = b.env.parse()?;
@@ -283,7 +304,8 @@ fn batch(
             check_ident("mini_program", mp)?;
         }
     }
-    let body = batch_body(snapshot, &b.app, env, &b.user, b.mini_programs.as_deref());
+    let subject = Subject::user(&b.user);
+    let body = batch_body(snapshot, &b.app, env, &subject, b.mini_programs.as_deref());
     Ok(json_response(StatusCode::OK, body, etag(snapshot)))
 }
 
@@ -293,7 +315,7 @@ pub fn batch_body(
     snapshot: &Snapshot,
     app: &str,
     env: Env,
-    user: &str,
+    subject: &Subject<'_>,
     mini_programs: Option<&[String]>,
 ) -> Vec<u8> {
     let rev = snapshot.revision_text();
@@ -327,15 +349,15 @@ pub fn batch_body(
         Some(list) => {
             let mut seen = std::collections::HashSet::with_capacity(list.len());
             for mp in list.iter().filter(|mp| seen.insert(mp.as_str())) {
-                entry(&mut out, mp, snapshot.resolve(app, env, mp, user));
+                entry(&mut out, mp, snapshot.resolve(app, env, mp, subject));
             }
         }
         None => {
             for (mp, route) in snapshot.target(app, env).into_iter().flatten() {
-                entry(&mut out, mp, route.resolve(user));
+                entry(&mut out, mp, route.resolve(subject));
             }
         }
     }
-    out.extend_from_slice(b"}}");
+    out.extend_from_slice(b"}}\n");
     out
 }

@@ -9,7 +9,7 @@ use axum::http::header::CONTENT_LENGTH;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::error::ApiError;
+use super::error::RequestError;
 
 /// Bodies up to this size are read up front; larger ones (test-group uploads) stream.
 pub const EAGER_BYTES: u64 = 1024 * 1024;
@@ -29,6 +29,6 @@ pub async fn read_small_bodies(req: Request, next: Next) -> Response {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => ApiError::BadRequest("the request body could not be read".into()).into_response(),
+        Err(_) => RequestError::BadRequest("the request body could not be read".into()).into_response(),
     }
 }

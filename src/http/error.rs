@@ -8,10 +8,9 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::control::ControlError;
-use crate::model::{Env, InvalidValue, Percentage, Role, Status};
-use crate::release::ReleaseId;
+use crate::model::{Action, Env, InvalidValue, Percentage, ReleaseId, Role, Status};
 use crate::store::StoreError;
-use crate::workflow::{Action, RefusalReason, WorkflowError};
+use crate::workflow::{RefusalReason, WorkflowError};
 
 /// The `code` of an error response, in API spelling. Every code the gateway answers
 /// with is a variant here, so the OpenAPI description lists exactly these.
@@ -93,31 +92,54 @@ pub struct ErrorDetail {
     revision: Option<u64>,
 }
 
-/// Every error an HTTP handler can answer with.
+/// A request that cannot be read as the endpoint's input, on either listener.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error(transparent)]
-    Control(#[from] ControlError),
-    /// A parameter or body field failed validation.
-    #[error(transparent)]
-    Invalid(#[from] InvalidValue),
+pub enum RequestError {
     /// The body is not the JSON this endpoint takes.
     #[error("request body is not valid: {0}")]
     BadJson(String),
     /// A required query parameter is missing or a header is malformed.
     #[error("{0}")]
     BadRequest(String),
-    #[error("missing or invalid bearer token")]
-    Unauthorized,
     #[error("request body is too large")]
     PayloadTooLarge,
-    #[error("no route for this path")]
-    NoRoute,
-    #[error("method not allowed on this path")]
-    MethodNotAllowed,
+}
+
+/// Every error the client API answers with: an unreadable request, an invalid value,
+/// and a miss. It names nothing of the control plane, so the hot path depends on none of it.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A parameter or body field failed validation.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
     /// Nothing is released to this user for the mini program (SPEC §3 step 4).
     #[error("no release of this mini program serves this user")]
     NotReleased,
+}
+
+/// Every error an HTTP handler can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A parameter or body field failed validation.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    #[error("no route for this path")]
+    NoRoute,
+    /// `POST /v1/admin/releases/{id}/{action}` with an action that is not posted.
+    #[error("unknown action {0:?}; the actions are {list}", list = posted_actions())]
+    UnknownAction(String),
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
     #[error("the request took too long")]
     RequestTimeout,
     #[error("internal error")]
@@ -128,22 +150,43 @@ impl ApiError {
     /// Status, code and any extra fields; every variant decided here.
     fn parts(&self) -> (StatusCode, ErrorCode, Option<Value>) {
         match self {
+            ApiError::Client(e) => client_parts(e),
             ApiError::Control(e) => control_parts(e),
+            ApiError::Request(e) => request_parts(e),
             ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, Code::InvalidParameter, None),
-            ApiError::BadJson(_) => (StatusCode::BAD_REQUEST, Code::InvalidBody, None),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, Code::BadRequest, None),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, Code::Unauthorized, None),
-            ApiError::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge, None)
+            ApiError::NoRoute | ApiError::UnknownAction(_) => {
+                (StatusCode::NOT_FOUND, Code::NoRoute, None)
             }
-            ApiError::NoRoute => (StatusCode::NOT_FOUND, Code::NoRoute, None),
             ApiError::MethodNotAllowed => {
                 (StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed, None)
             }
-            ApiError::NotReleased => (StatusCode::NOT_FOUND, Code::NotReleased, None),
             ApiError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, Code::RequestTimeout, None),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, None),
         }
+    }
+}
+
+/// `apply, withdraw, …`: what `POST /v1/admin/releases/{id}/{action}` takes.
+fn posted_actions() -> String {
+    Action::posted().map(Action::as_str).collect::<Vec<_>>().join(", ")
+}
+
+fn request_parts(e: &RequestError) -> (StatusCode, ErrorCode, Option<Value>) {
+    match e {
+        RequestError::BadJson(_) => (StatusCode::BAD_REQUEST, Code::InvalidBody, None),
+        RequestError::BadRequest(_) => (StatusCode::BAD_REQUEST, Code::BadRequest, None),
+        RequestError::PayloadTooLarge => {
+            (StatusCode::PAYLOAD_TOO_LARGE, Code::PayloadTooLarge, None)
+        }
+    }
+}
+
+fn client_parts(e: &ClientError) -> (StatusCode, ErrorCode, Option<Value>) {
+    match e {
+        ClientError::Request(e) => request_parts(e),
+        ClientError::Invalid(_) => (StatusCode::BAD_REQUEST, Code::InvalidParameter, None),
+        ClientError::NotReleased => (StatusCode::NOT_FOUND, Code::NotReleased, None),
     }
 }
 
@@ -181,6 +224,11 @@ fn workflow_parts(e: &WorkflowError) -> (StatusCode, ErrorCode, Option<Value>) {
             S::FORBIDDEN,
             Code::Forbidden,
             Some(json!({ "role": role, "action": action })),
+        ),
+        WorkflowError::NotTheSystemsJob { action, .. } => (
+            S::FORBIDDEN,
+            Code::Forbidden,
+            Some(json!({ "action": action })),
         ),
         WorkflowError::SelfApproval => (S::FORBIDDEN, Code::SelfApproval, None),
         WorkflowError::AlreadyReleased(id) => (
@@ -244,6 +292,18 @@ fn message(e: &ApiError) -> String {
     }
 }
 
+impl IntoResponse for ClientError {
+    fn into_response(self) -> Response {
+        ApiError::Client(self).into_response()
+    }
+}
+
+impl IntoResponse for RequestError {
+    fn into_response(self) -> Response {
+        ApiError::Request(self).into_response()
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, extra) = self.parts();
@@ -251,7 +311,8 @@ impl IntoResponse for ApiError {
         if let (Some(Value::Object(extra)), Value::Object(obj)) = (extra, &mut error) {
             obj.extend(extra);
         }
-        let body = json!({ "error": error }).to_string();
+        let mut body = json!({ "error": error }).to_string();
+        body.push('\n');
         let mut response = (status, body).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -298,7 +359,10 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(schema["additionalProperties"], Value::Bool(false));
         let errors: Vec<ApiError> = vec![
-            ControlError::Forbidden { role: Role::Viewer }.into(),
+            ControlError::Forbidden {
+                role: Some(Role::Viewer),
+            }
+            .into(),
             ControlError::Workflow(WorkflowError::Forbidden {
                 role: Role::Developer,
                 action: Action::Approve,
@@ -317,7 +381,8 @@ mod tests {
                 current: Percentage::FULL,
                 requested: Percentage::ZERO,
             }),
-            ApiError::NotReleased,
+            ClientError::NotReleased.into(),
+            ApiError::UnknownAction("golive".into()),
         ];
         for e in errors {
             let what = format!("{e:?}");

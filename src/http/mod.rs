@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::Router;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -29,22 +29,16 @@ pub mod client_api;
 pub mod client_service;
 mod drain;
 pub mod error;
+mod json;
 pub mod listener;
 pub mod openapi;
 mod params;
 mod query;
 
 use auth::Auth;
+pub use client_api::ClientState;
 use error::ApiError;
-
-/// What client handlers may see: the snapshot and health, nothing of the control plane.
-#[derive(Clone)]
-pub struct ClientState {
-    pub snapshot: Arc<SnapshotCell>,
-    pub health: Arc<Health>,
-    pub max_batch: usize,
-    pub metrics: Metrics,
-}
+use json::Json;
 
 /// What admin handlers see.
 #[derive(Clone)]

@@ -12,7 +12,7 @@
 
 use std::sync::LazyLock;
 
-use axum::http::{HeaderValue, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::{Response as ApiResponse, ResponseBuilder};
@@ -85,8 +85,10 @@ pub fn document() -> OpenApi {
 }
 
 /// The document as served, serialized once.
-static DOCUMENT: LazyLock<String> =
-    LazyLock::new(|| document().to_json().unwrap_or_else(|_| "{}".into()));
+/// The document as JSON text, serialized once; `None` if it could not be (a bug that
+/// answers 500 rather than a plausible empty document).
+static DOCUMENT: LazyLock<Option<axum::body::Bytes>> =
+    LazyLock::new(|| super::json::to_body(&document()).ok().map(Into::into));
 
 /// This document.
 ///
@@ -95,11 +97,10 @@ static DOCUMENT: LazyLock<String> =
     responses((status = 200, description = "The OpenAPI document", body = Object,
         content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
-    let json = [(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    )];
-    (json, DOCUMENT.as_str()).into_response()
+    match DOCUMENT.as_ref() {
+        Some(body) => ([(header::CONTENT_TYPE, super::json::CONTENT_TYPE)], body.clone()).into_response(),
+        None => super::error::ApiError::Internal.into_response(),
+    }
 }
 
 fn tags() -> Vec<Tag> {

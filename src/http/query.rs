@@ -6,10 +6,10 @@ use std::borrow::Cow;
 
 use percent_encoding::percent_decode;
 
-use super::error::ApiError;
+use super::error::RequestError;
 
 /// Decodes one key or value: `+` is a space, `%XX` a byte, and the result must be UTF-8.
-fn decode(raw: &str) -> Result<Cow<'_, str>, ApiError> {
+fn decode(raw: &str) -> Result<Cow<'_, str>, RequestError> {
     if !raw.contains(['%', '+']) {
         return Ok(Cow::Borrowed(raw));
     }
@@ -17,7 +17,7 @@ fn decode(raw: &str) -> Result<Cow<'_, str>, ApiError> {
     let bytes: Vec<u8> = percent_decode(spaced.as_bytes()).collect();
     String::from_utf8(bytes)
         .map(Cow::Owned)
-        .map_err(|_| ApiError::BadRequest("query parameters must be percent-encoded UTF-8".into()))
+        .map_err(|_| RequestError::BadRequest("query parameters must be percent-encoded UTF-8".into()))
 }
 
 /// One decoded `key=value` pair.
@@ -25,7 +25,7 @@ pub type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// The decoded pairs of a query string, in order; borrowed when no escapes occur, so
 /// the resolve hot path does not allocate.
-pub fn pairs(query: &str) -> impl Iterator<Item = Result<Pair<'_>, ApiError>> {
+pub fn pairs(query: &str) -> impl Iterator<Item = Result<Pair<'_>, RequestError>> {
     query.split('&').filter(|p| !p.is_empty()).map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         Ok((decode(k)?, decode(v)?))
@@ -33,10 +33,10 @@ pub fn pairs(query: &str) -> impl Iterator<Item = Result<Pair<'_>, ApiError>> {
 }
 
 /// Parses a query into `T`, refusing input that is not UTF-8 after decoding.
-pub fn typed<T: serde::de::DeserializeOwned>(query: Option<&str>) -> Result<T, ApiError> {
+pub fn typed<T: serde::de::DeserializeOwned>(query: Option<&str>) -> Result<T, RequestError> {
     let query = query.unwrap_or("");
     pairs(query).try_for_each(|p| p.map(drop))?;
-    serde_urlencoded::from_str(query).map_err(|e| ApiError::BadRequest(e.to_string()))
+    serde_urlencoded::from_str(query).map_err(|e| RequestError::BadRequest(e.to_string()))
 }
 
 /// Whether an `If-None-Match` value names `etag`: weak comparison, lists and `*`

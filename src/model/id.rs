@@ -151,3 +151,178 @@ string_newtype!(
     check_user_id,
     schema: ("An end user id: 1 to 256 bytes of UTF-8 without control characters, hashed byte for byte.", "^[^\\u0000-\\u001F\\u007F-\\u009F]+$", 256)
 );
+
+/// Release ids are assigned by the control plane, in creation order from 1.
+pub type ReleaseId = u64;
+
+/// A release's bucketing salt (spec gr1): 16 lowercase hex characters, drawn once. It
+/// holds the ready hash prefix, so the hot path gets it without a check. A stored salt of
+/// another shape is a corrupt store, never re-drawn or defaulted: either would silently
+/// move users between buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Salt(crate::bucket::Salted);
+
+impl Salt {
+    pub fn parse(s: &str) -> Result<Salt, InvalidValue> {
+        crate::bucket::Salted::new(s)
+            .map(Salt)
+            .ok_or_else(|| InvalidValue::new("salt", "must be 16 lowercase hex characters"))
+    }
+
+    /// Draws a fresh salt from the OS random source.
+    pub fn random() -> Result<Salt, getrandom::Error> {
+        let drawn = crate::bucket::new_salt()?;
+        // `new_salt` draws exactly the shape `Salted::new` takes.
+        Salt::parse(&drawn).map_err(|_| getrandom::Error::UNSUPPORTED)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.salt()
+    }
+
+    /// `"gr1:" + salt + ":"`, as the resolver hashes it.
+    pub fn salted(&self) -> crate::bucket::Salted {
+        self.0
+    }
+}
+
+impl TryFrom<String> for Salt {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, InvalidValue> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Salt> for String {
+    fn from(v: Salt) -> String {
+        v.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Salt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Checks a package URL: absolute http(s), printable, at most 2048 bytes.
+fn check_package_url(url: &str) -> Result<(), InvalidValue> {
+    let field = "package_url";
+    if url.len() > 2048 {
+        return Err(InvalidValue::new(field, "at most 2048 bytes"));
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| InvalidValue::new(field, "must be an absolute http(s) URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(InvalidValue::new(
+            field,
+            "must be an absolute http(s) URL with a host",
+        ));
+    }
+    Ok(())
+}
+
+string_newtype!(
+    /// Where a mini program package is downloaded from: an absolute http(s) URL.
+    PackageUrl,
+    check_package_url,
+    schema: ("An absolute http(s) URL of at most 2048 bytes.",
+        "^https?://[^/?#\\s\\u0000-\\u001F\\u007F-\\u009F]+[^\\s\\u0000-\\u001F\\u007F-\\u009F]*$", 2048)
+);
+
+/// The SHA-256 of a package: 64 hex characters, kept in lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Sha256(Box<str>);
+
+impl Sha256 {
+    pub fn parse(s: &str) -> Result<Sha256, InvalidValue> {
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Sha256(s.to_ascii_lowercase().into()))
+        } else {
+            Err(InvalidValue::new("sha256", "must be 64 hex characters"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Sha256 {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, InvalidValue> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Sha256> for String {
+    fn from(v: Sha256) -> String {
+        v.0.into()
+    }
+}
+
+impl utoipa::PartialSchema for Sha256 {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(
+            "SHA-256 of the package as 64 hex characters; stored in lowercase.",
+            "^[0-9A-Fa-f]{64}$",
+            64,
+        )
+    }
+}
+
+impl utoipa::ToSchema for Sha256 {}
+
+/// Why a person did something (a rejection): 1 to 4096 bytes once trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Reason(Box<str>);
+
+impl Reason {
+    pub fn parse(s: &str) -> Result<Reason, InvalidValue> {
+        let reason = s.trim();
+        if reason.is_empty() || reason.len() > 4096 {
+            return Err(InvalidValue::new(
+                "reason",
+                "a rejection needs a reason of 1 to 4096 bytes",
+            ));
+        }
+        Ok(Reason(reason.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Reason {
+    type Error = InvalidValue;
+    fn try_from(s: String) -> Result<Self, InvalidValue> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Reason> for String {
+    fn from(v: Reason) -> String {
+        v.0.into()
+    }
+}
+
+impl utoipa::PartialSchema for Reason {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("1 to 4096 bytes, not only white space."))
+            .min_length(Some(1))
+            .max_length(Some(4096))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Reason {}

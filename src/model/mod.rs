@@ -1,6 +1,7 @@
-//! Validated domain values (SPEC §1): identifiers, environments, percentages, statuses,
-//! roles and target-app policies. A value of these types is valid by construction; raw
-//! strings are parsed once at the edge.
+//! The domain (SPEC §1–§4): validated values (identifiers, environments, percentages,
+//! statuses and channels, actions, roles and actors, target-app policies) and the
+//! records built from them (target apps, versions, releases, history). A value of these
+//! types is valid by construction; raw strings are parsed once at the edge.
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,13 +9,26 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod action;
+mod actor;
+mod app;
 mod id;
 mod percentage;
 mod policy;
+mod release;
+mod status;
 
-pub use id::{AppId, MiniProgramId, UserId, Version, check_ident, check_user_id};
-pub use percentage::Percentage;
+pub use action::Action;
+pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
+pub use app::{MiniProgramVersion, TargetApp};
+pub use id::{
+    AppId, MiniProgramId, PackageUrl, Reason, ReleaseId, Salt, Sha256, UserId, Version,
+    check_ident, check_user_id,
+};
+pub use percentage::{GrayscalePercentage, Percentage};
 pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
+pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig, TestGroup};
+pub use status::{Channel, Serving, Status};
 
 /// Why a raw value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,78 +90,6 @@ impl fmt::Display for Env {
     }
 }
 
-/// Release statuses in API spelling (SPEC §2).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    NewVersionCreated,
-    UnderReview,
-    PilotTesting,
-    ReleasePreparation,
-    GrayscaleRelease,
-    FullRelease,
-    Canceled,
-    Archived,
-}
-
-impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::NewVersionCreated,
-        Status::UnderReview,
-        Status::PilotTesting,
-        Status::ReleasePreparation,
-        Status::GrayscaleRelease,
-        Status::FullRelease,
-        Status::Canceled,
-        Status::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::NewVersionCreated => "new_version_created",
-            Status::UnderReview => "under_review",
-            Status::PilotTesting => "pilot_testing",
-            Status::ReleasePreparation => "release_preparation",
-            Status::GrayscaleRelease => "grayscale_release",
-            Status::FullRelease => "full_release",
-            Status::Canceled => "canceled",
-            Status::Archived => "archived",
-        }
-    }
-
-    /// In flight: at most one per (mini program, release target) at a time (rule 2).
-    pub fn is_in_flight(self) -> bool {
-        match self {
-            Status::UnderReview
-            | Status::PilotTesting
-            | Status::ReleasePreparation
-            | Status::GrayscaleRelease => true,
-            Status::NewVersionCreated
-            | Status::FullRelease
-            | Status::Canceled
-            | Status::Archived => false,
-        }
-    }
-}
-
-impl FromStr for Status {
-    type Err = InvalidValue;
-    fn from_str(s: &str) -> Result<Self, InvalidValue> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| InvalidValue::new("status", format!("unknown status {s:?}")))
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Token roles: `viewer` < `developer` < `admin`, and `reviewer` for the super-app side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -175,13 +117,6 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Who performs an action: the token's name and role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub name: String,
-    pub role: Role,
 }
 
 /// Milliseconds since the Unix epoch, rendered as RFC 3339 in the API.

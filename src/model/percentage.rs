@@ -87,3 +87,32 @@ impl fmt::Display for Percentage {
         write!(f, "{}", self.as_percent())
     }
 }
+
+/// A grayscale go-live's share: above 0 and below 100, at most four decimals. 100 is a
+/// full go-live, a different request, so one message covers every out-of-range value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GrayscalePercentage(Percentage);
+
+impl GrayscalePercentage {
+    pub fn from_percent(p: f64) -> Result<Self, InvalidValue> {
+        if !p.is_finite() || p <= 0.0 || p >= 100.0 {
+            return Err(InvalidValue::new(
+                "percentage",
+                "must be above 0 and below 100; use {\"type\":\"full\"} for 100",
+            ));
+        }
+        // With at most four decimals, 0 < p < 100 is 1..=999_999 parts per million.
+        Percentage::from_percent(p).map(GrayscalePercentage)
+    }
+
+    pub fn get(self) -> Percentage {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for GrayscalePercentage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = f64::deserialize(d)?;
+        GrayscalePercentage::from_percent(p).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,24 +1,48 @@
-//! The resolver's decision with its inputs laid out, for `GET /v1/admin/explain`.
+//! The resolver's decision with its inputs laid out, for `GET /v1/admin/explain`: what was
+//! decided, and each rule of SPEC §3 in order with whether it matched and why.
 
 use serde::Serialize;
 
-use super::{Channel, Served, Snapshot};
-use crate::model::Env;
-use crate::release::ReleaseId;
+use super::{InFlight, Route, Served, Snapshot, Subject};
+use crate::model::{Channel, Env, ReleaseId};
 
 /// Why a user gets what they get: `GET /v1/admin/explain`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub revision: u64,
-    /// What the resolver answers; `null` where `GET /v1/resolve` answers 404 `not_released`.
+    /// What the resolver answers: a channel, or `not_released` (404 on resolve).
+    pub outcome: Outcome,
+    /// The release answered; `null` where `GET /v1/resolve` answers 404 `not_released`.
     #[schema(required = true)]
     pub decision: Option<Decision>,
+    /// The rules of SPEC §3 in order: pilot, grayscale, full.
+    pub steps: Vec<Step>,
     /// The route's in-flight release serving some users, if any.
     #[schema(required = true)]
     pub in_flight: Option<InFlightExplanation>,
     /// The route's current full release, if any.
     #[schema(required = true)]
     pub full: Option<Decision>,
+}
+
+/// The answer's channel, or `not_released`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pilot,
+    Grayscale,
+    Full,
+    NotReleased,
+}
+
+/// One rule of SPEC §3 applied to this user.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Step {
+    /// `pilot`, `grayscale` or `full`.
+    pub rule: Channel,
+    pub matched: bool,
+    /// Why it matched or not, in plain words.
+    pub reason: String,
 }
 
 /// A release the resolver picks, and the rule of SPEC §3 that picks it.
@@ -58,27 +82,108 @@ impl From<&Served> for Decision {
     }
 }
 
+impl InFlightExplanation {
+    fn new(f: &InFlight, user: &str) -> InFlightExplanation {
+        let bucket = f.salted.bucket(user);
+        InFlightExplanation {
+            release_id: f.pilot.release_id,
+            version: f.pilot.version.to_string(),
+            salt: f.salt_str().to_string(),
+            bucket,
+            threshold: f.threshold,
+            percentage: f64::from(f.threshold) / 10_000.0,
+            in_grayscale: f.threshold > 0 && bucket < f.threshold,
+            test_group_size: f.test_group.as_ref().map_or(0, |g| g.len()),
+            pilot_member: f.test_group.as_ref().is_some_and(|g| g.contains(user)),
+        }
+    }
+}
+
+const NOT_EVALUATED: &str = "not evaluated: an earlier rule matched";
+
+fn step(rule: Channel, matched: bool, reason: String) -> Step {
+    Step {
+        rule,
+        matched,
+        reason,
+    }
+}
+
+/// The three rules in order, each with its verdict; `channel` is what the resolver chose.
+fn steps(route: Option<&Route>, f: Option<&InFlightExplanation>, chose: Outcome) -> Vec<Step> {
+    let none = || "no release of this route is in pilot testing or grayscale".to_string();
+    let pilot = match f {
+        None => step(Channel::Pilot, false, none()),
+        Some(f) if f.pilot_member => step(
+            Channel::Pilot,
+            true,
+            format!("the user is in the pilot test group of release {}", f.release_id),
+        ),
+        Some(f) => step(
+            Channel::Pilot,
+            false,
+            format!(
+                "the user is not in the pilot test group of release {} ({} ids)",
+                f.release_id, f.test_group_size
+            ),
+        ),
+    };
+    let grayscale = match f {
+        _ if chose == Outcome::Pilot => step(Channel::Grayscale, false, NOT_EVALUATED.into()),
+        None => step(Channel::Grayscale, false, none()),
+        Some(f) if f.threshold == 0 => step(
+            Channel::Grayscale,
+            false,
+            format!("release {} has no grayscale share (0 %)", f.release_id),
+        ),
+        Some(f) => {
+            let relation = if f.in_grayscale { "below" } else { "not below" };
+            let reason = format!(
+                "bucket {} is {relation} the threshold {} ({} % of release {})",
+                f.bucket, f.threshold, f.percentage, f.release_id
+            );
+            step(Channel::Grayscale, f.in_grayscale, reason)
+        }
+    };
+    let full = match route.and_then(|r| r.full.as_ref()) {
+        _ if matches!(chose, Outcome::Pilot | Outcome::Grayscale) => {
+            step(Channel::Full, false, NOT_EVALUATED.into())
+        }
+        None => step(Channel::Full, false, "no release of this route is in full release".into()),
+        Some(s) => step(
+            Channel::Full,
+            true,
+            format!("release {} ({}) is in full release", s.release_id, s.version),
+        ),
+    };
+    vec![pilot, grayscale, full]
+}
+
 impl Snapshot {
     /// The resolver's decision with its inputs laid out.
-    pub fn explain(&self, app: &str, env: Env, mini_program: &str, user: &str) -> Explanation {
-        let route = self.route(app, env, mini_program);
-        let in_flight = route.and_then(|r| r.in_flight.as_ref()).map(|f| {
-            let bucket = f.salted.bucket(user);
-            InFlightExplanation {
-                release_id: f.pilot.release_id,
-                version: f.pilot.version.to_string(),
-                salt: f.salt_str().to_string(),
-                bucket,
-                threshold: f.threshold,
-                percentage: f64::from(f.threshold) / 10_000.0,
-                in_grayscale: bucket < f.threshold,
-                test_group_size: f.test_group.as_ref().map_or(0, |g| g.len()),
-                pilot_member: f.test_group.as_ref().is_some_and(|g| g.contains(user)),
-            }
-        });
+    pub fn explain(
+        &self,
+        app: &str,
+        env: Env,
+        mini_program: &str,
+        subject: &Subject<'_>,
+    ) -> Explanation {
+        let route = self.route(app, env, mini_program).map(|r| &**r);
+        let in_flight = route
+            .and_then(|r| r.in_flight.as_ref())
+            .map(|f| InFlightExplanation::new(f, subject.user));
+        let decision = route.and_then(|r| r.resolve(subject)).map(Decision::from);
+        let outcome = match decision.as_ref().map(|d| d.channel) {
+            Some(Channel::Pilot) => Outcome::Pilot,
+            Some(Channel::Grayscale) => Outcome::Grayscale,
+            Some(Channel::Full) => Outcome::Full,
+            None => Outcome::NotReleased,
+        };
         Explanation {
             revision: self.revision,
-            decision: route.and_then(|r| r.resolve(user)).map(Decision::from),
+            outcome,
+            steps: steps(route, in_flight.as_ref(), outcome),
+            decision,
             in_flight,
             full: route.and_then(|r| r.full.as_ref()).map(Decision::from),
         }

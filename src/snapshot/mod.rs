@@ -14,17 +14,37 @@ use bytes::Bytes;
 use hashbrown::{Equivalent, HashMap};
 
 use crate::metrics::{Metrics, TargetCounters};
-use crate::model::Env;
-use crate::release::RouteKey;
+use crate::model::{AppId, Env, MiniProgramId, Release};
 
 mod explain;
 mod route;
+mod subject;
 mod table;
 #[cfg(test)]
 mod tests;
 
-pub use explain::{Decision, Explanation, InFlightExplanation};
-pub use route::{Channel, InFlight, ReleaseInput, Route, Served};
+pub use explain::{Decision, Explanation, InFlightExplanation, Outcome, Step};
+pub use route::{InFlight, ReleaseInput, Route, Served};
+pub use subject::{Attributes, Subject};
+
+/// Where a resolve lands: one mini program in one release target.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RouteKey {
+    pub app: AppId,
+    pub env: Env,
+    pub mini_program: MiniProgramId,
+}
+
+impl RouteKey {
+    /// The route a release serves on.
+    pub fn of(r: &Release) -> RouteKey {
+        RouteKey {
+            app: r.app.clone(),
+            env: r.env,
+            mini_program: r.mini_program.clone(),
+        }
+    }
+}
 use table::RouteTable;
 
 /// The mini programs of one release target, sorted by id, for batch resolves.
@@ -100,9 +120,15 @@ impl Snapshot {
         self.routes.get(app, env, mini_program)
     }
 
-    /// Which release `user` gets for one mini program; `None` means not released.
-    pub fn resolve(&self, app: &str, env: Env, mini_program: &str, user: &str) -> Option<&Served> {
-        self.route(app, env, mini_program)?.resolve(user)
+    /// Which release `subject` gets for one mini program; `None` means not released.
+    pub fn resolve(
+        &self,
+        app: &str,
+        env: Env,
+        mini_program: &str,
+        subject: &Subject<'_>,
+    ) -> Option<&Served> {
+        self.route(app, env, mini_program)?.resolve(subject)
     }
 
     /// Every mini program that can serve something in a release target, sorted by id.

@@ -4,31 +4,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use serde::Serialize;
 
+use super::Subject;
 use crate::bucket;
 use crate::metrics::{Metrics, ServedCounters};
-use crate::model::Status;
-use crate::release::{Release, ReleaseId, TestGroup};
-
-/// Which rule of SPEC §3 picked the version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Pilot,
-    Grayscale,
-    Full,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Pilot => "pilot",
-            Channel::Grayscale => "grayscale",
-            Channel::Full => "full",
-        }
-    }
-}
+use crate::model::{Channel, Release, ReleaseId, Serving, TestGroup};
 
 /// One release as served on one channel, with its response fragment ready.
 #[derive(Debug)]
@@ -69,34 +49,33 @@ pub struct ReleaseInput<'a> {
     pub test_group: Option<Arc<TestGroup>>,
 }
 
-#[derive(Serialize)]
-struct FragmentFields<'a> {
-    mini_program: &'a str,
-    version: &'a str,
-    channel: Channel,
-    release_id: ReleaseId,
-    package_url: &'a str,
-    config: &'a crate::release::ReleaseConfig,
+/// `{"mini_program":…,"config":{…}`: the answer without `"revision"` and the closing
+/// brace, written from JSON values whose `Display` cannot fail, so a fragment is valid
+/// JSON whatever the strings hold.
+fn fragment(input: &ReleaseInput<'_>, channel: Channel) -> Bytes {
+    use serde_json::Value;
+    let r = input.release;
+    let text = |s: &str| Value::String(s.to_owned()).to_string();
+    let config = Value::Object(r.config.as_map().clone());
+    let json = format!(
+        "{{\"mini_program\":{},\"version\":{},\"channel\":\"{}\",\"release_id\":{},\"package_url\":{},\"config\":{}",
+        text(r.mini_program.as_str()),
+        text(r.version.as_str()),
+        channel.as_str(),
+        r.id,
+        text(input.package_url),
+        config,
+    );
+    Bytes::from(json)
 }
 
 fn served(input: &ReleaseInput<'_>, channel: Channel, metrics: &Metrics) -> Served {
     let r = input.release;
-    let fields = FragmentFields {
-        mini_program: r.mini_program.as_str(),
-        version: r.version.as_str(),
-        channel,
-        release_id: r.id,
-        package_url: input.package_url,
-        config: &r.config,
-    };
-    // Serializing plain strings and a JSON map cannot fail.
-    let mut json = serde_json::to_vec(&fields).unwrap_or_else(|_| b"{}".to_vec());
-    json.pop(); // the closing brace: "revision" is appended per answer
     Served {
         release_id: r.id,
         version: r.version.as_str().into(),
         channel,
-        fragment: Bytes::from(json),
+        fragment: fragment(input, channel),
         counters: metrics.served_counters(
             r.app.as_str(),
             r.env,
@@ -115,36 +94,43 @@ impl InFlight {
 }
 
 impl Route {
-    /// Builds a route from its current full release and its in-flight release. An in-flight
-    /// release serves only in `pilot_testing` or `grayscale_release`.
+    /// Builds a route from its current full release and its in-flight release, each
+    /// serving what its status serves ([`crate::model::Status::serving`]).
     pub fn build(
         full: Option<ReleaseInput<'_>>,
         in_flight: Option<ReleaseInput<'_>>,
         metrics: &Metrics,
     ) -> Option<Route> {
-        let in_flight = in_flight.filter(|i| {
-            matches!(
-                i.release.status,
-                Status::PilotTesting | Status::GrayscaleRelease
-            )
+        let mut route = Route::default();
+        for input in full.into_iter().chain(in_flight) {
+            route.add(&input, metrics);
+        }
+        (route.in_flight.is_some() || route.full.is_some()).then_some(route)
+    }
+
+    fn add(&mut self, input: &ReleaseInput<'_>, metrics: &Metrics) {
+        let r = input.release;
+        let threshold = match r.status.serving() {
+            Serving::Nothing => return,
+            Serving::Full => {
+                self.full = Some(served(input, Channel::Full, metrics));
+                return;
+            }
+            Serving::Pilot => 0,
+            Serving::PilotAndGrayscale => r.percentage.ppm(),
+        };
+        self.in_flight = Some(InFlight {
+            salted: r.salt.salted(),
+            threshold,
+            test_group: input.test_group.clone().filter(|g| !g.is_empty()),
+            pilot: served(input, Channel::Pilot, metrics),
+            grayscale: served(input, Channel::Grayscale, metrics),
         });
-        let in_flight = in_flight.map(|i| InFlight {
-            // Salts come from `bucket::new_salt`; another shape means a corrupt store.
-            salted: bucket::Salted::new(&i.release.salt).unwrap_or_default(),
-            threshold: match i.release.status {
-                Status::GrayscaleRelease => i.release.percentage.ppm(),
-                _ => 0,
-            },
-            test_group: i.test_group.clone().filter(|g| !g.is_empty()),
-            pilot: served(&i, Channel::Pilot, metrics),
-            grayscale: served(&i, Channel::Grayscale, metrics),
-        });
-        let full = full.map(|f| served(&f, Channel::Full, metrics));
-        (in_flight.is_some() || full.is_some()).then_some(Route { in_flight, full })
     }
 
     /// SPEC §3 in order: pilot, grayscale, full.
-    pub fn resolve(&self, user: &str) -> Option<&Served> {
+    pub fn resolve(&self, subject: &Subject<'_>) -> Option<&Served> {
+        let user = subject.user;
         if let Some(f) = &self.in_flight {
             if f.test_group.as_ref().is_some_and(|g| g.contains(user)) {
                 return Some(&f.pilot);

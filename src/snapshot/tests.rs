@@ -6,7 +6,7 @@ use super::*;
 use crate::bucket;
 use crate::model::Status;
 use crate::model::{AppId, MiniProgramId, Percentage, Version};
-use crate::release::{Release, ReleaseId, TestGroup};
+use crate::model::{Channel, Release, ReleaseId, Salt, TestGroup};
 
 fn release(id: ReleaseId, version: &str, status: Status, percent: f64) -> Release {
     Release {
@@ -17,7 +17,7 @@ fn release(id: ReleaseId, version: &str, status: Status, percent: f64) -> Releas
         env: Env::Production,
         status,
         percentage: Percentage::from_percent(percent).expect("percent"),
-        salt: "00112233445566aa".into(),
+        salt: Salt::parse("00112233445566aa").expect("salt"),
         config: Arc::default(),
         test_group_size: 0,
         applied_by: None,
@@ -52,7 +52,7 @@ fn precedence_is_pilot_then_grayscale_then_full() {
     let m = Metrics::new();
     let route = Route::build(Some(input(&full, &[])), Some(input(&gray, &["vip"])), &m);
     let route = route.expect("route");
-    let pick = |u: &str| route.resolve(u).map(|s| (s.channel, s.release_id));
+    let pick = |u: &str| route.resolve(&Subject::user(u)).map(|s| (s.channel, s.release_id));
     assert_eq!(pick("vip"), Some((Channel::Pilot, 2)));
     let users: Vec<String> = (0..2000).map(|i| format!("user-{i}")).collect();
     let gray_count = users
@@ -87,10 +87,10 @@ fn pilot_testing_serves_only_the_group_and_preparation_nothing() {
     let m = Metrics::new();
     let route = Route::build(None, Some(input(&pilot, &["tester"])), &m).expect("route");
     assert_eq!(
-        route.resolve("tester").map(|s| s.channel),
+        route.resolve(&Subject::user("tester")).map(|s| s.channel),
         Some(Channel::Pilot)
     );
-    assert!(route.resolve("someone-else").is_none());
+    assert!(route.resolve(&Subject::user("someone-else")).is_none());
     let prep = release(3, "3.0.0", Status::ReleasePreparation, 0.0);
     assert!(Route::build(None, Some(input(&prep, &["tester"])), &m).is_none());
 }
@@ -100,7 +100,7 @@ fn fragments_are_the_answer_without_revision() {
     let full = release(1, "1.0.0", Status::FullRelease, 0.0);
     let m = Metrics::new();
     let route = Route::build(Some(input(&full, &[])), None, &m).expect("route");
-    let served = route.resolve("anyone").expect("served");
+    let served = route.resolve(&Subject::user("anyone")).expect("served");
     let mut body = served.fragment.to_vec();
     body.extend_from_slice(b",\"revision\":7}");
     let v: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
@@ -118,17 +118,17 @@ fn changes_replace_and_remove_routes_and_target_lists() {
     let s1 = Snapshot::new(&m).with_changes(1, vec![(key(), route)], &m);
     assert_eq!(s1.revision(), 1);
     assert_eq!(
-        s1.resolve("app", Env::Production, "mp-a", "u")
+        s1.resolve("app", Env::Production, "mp-a", &Subject::user("u"))
             .map(|s| s.release_id),
         Some(1)
     );
     assert_eq!(s1.target("app", Env::Production).map(|t| t.len()), Some(1));
-    assert!(s1.resolve("app", Env::Sandbox, "mp-a", "u").is_none());
+    assert!(s1.resolve("app", Env::Sandbox, "mp-a", &Subject::user("u")).is_none());
     let s2 = s1.with_changes(2, vec![(key(), None)], &m);
-    assert!(s2.resolve("app", Env::Production, "mp-a", "u").is_none());
+    assert!(s2.resolve("app", Env::Production, "mp-a", &Subject::user("u")).is_none());
     assert!(s2.target("app", Env::Production).is_none());
     assert!(
-        s1.resolve("app", Env::Production, "mp-a", "u").is_some(),
+        s1.resolve("app", Env::Production, "mp-a", &Subject::user("u")).is_some(),
         "old snapshots are immutable"
     );
 }

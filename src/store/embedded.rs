@@ -8,8 +8,8 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use tokio::sync::watch;
 
-use super::{Records, Store, StoreError, decode, encode, unavailable};
-use crate::release::{Batch, HistoryEntry, ReleaseId, TestGroup};
+use super::{Batch, Records, Store, StoreError, decode, encode, unavailable};
+use crate::model::{HistoryEntry, ReleaseId, TestGroup};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
@@ -94,7 +94,7 @@ impl EmbeddedStore {
             .iter()
             .map_err(unavailable)?
         {
-            let app: crate::release::App = decode(row.map_err(unavailable)?.1.value())?;
+            let app: crate::model::TargetApp = decode(row.map_err(unavailable)?.1.value())?;
             if app.revision > since {
                 records.apps.push(app);
             }
@@ -105,7 +105,7 @@ impl EmbeddedStore {
             .iter()
             .map_err(unavailable)?
         {
-            let v: crate::release::MiniProgramVersion =
+            let v: crate::model::MiniProgramVersion =
                 decode(row.map_err(unavailable)?.1.value())?;
             if v.revision > since {
                 records.versions.push(v);
@@ -118,7 +118,7 @@ impl EmbeddedStore {
             .iter()
             .map_err(unavailable)?
         {
-            let r: crate::release::Release = decode(row.map_err(unavailable)?.1.value())?;
+            let r: crate::model::Release = decode(row.map_err(unavailable)?.1.value())?;
             if r.revision <= since {
                 continue;
             }
@@ -150,25 +150,25 @@ impl EmbeddedStore {
             meta.insert(REVISION, batch.revision())
                 .map_err(unavailable)?;
             let mut apps = txn.open_table(APPS).map_err(unavailable)?;
-            for app in &batch.apps {
+            for app in &batch.records.apps {
                 apps.insert(app.id.as_str(), encode(app)?.as_slice())
                     .map_err(unavailable)?;
             }
             let mut versions = txn.open_table(VERSIONS).map_err(unavailable)?;
-            for v in &batch.versions {
+            for v in &batch.records.versions {
                 let key = (v.mini_program.as_str(), v.version.as_str());
                 versions
                     .insert(key, encode(v)?.as_slice())
                     .map_err(unavailable)?;
             }
             let mut releases = txn.open_table(RELEASES).map_err(unavailable)?;
-            for r in &batch.releases {
+            for r in &batch.records.releases {
                 releases
                     .insert(r.id, encode(r)?.as_slice())
                     .map_err(unavailable)?;
             }
             let mut groups = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
-            for (id, group) in &batch.test_groups {
+            for (id, group) in &batch.records.test_groups {
                 groups
                     .insert(*id, group.to_lines().as_slice())
                     .map_err(unavailable)?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::release::{App, Batch, HistoryEntry, MiniProgramVersion, Release, ReleaseId, TestGroup};
+use crate::model::{HistoryEntry, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup};
 
 pub mod embedded;
 pub mod redis;
@@ -20,10 +20,39 @@ pub mod redis;
 pub struct Records {
     /// The store's revision when the records were read.
     pub revision: u64,
-    pub apps: Vec<App>,
+    pub apps: Vec<TargetApp>,
     pub versions: Vec<MiniProgramVersion>,
     pub releases: Vec<Release>,
     pub test_groups: Vec<(ReleaseId, Arc<TestGroup>)>,
+}
+
+/// The changes that make up one revision, committed atomically by a store: the records
+/// written (at the new revision) and the history entries they add.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// The revision the decision was made on; the store refuses the batch if it moved.
+    pub base_revision: u64,
+    /// The records the batch writes; `records.revision` is `base_revision + 1`.
+    pub records: Records,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Batch {
+    /// An empty batch on top of `base_revision`.
+    pub fn on(base_revision: u64) -> Batch {
+        Batch {
+            base_revision,
+            records: Records {
+                revision: base_revision + 1,
+                ..Records::default()
+            },
+            history: Vec::new(),
+        }
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.records.revision
+    }
 }
 
 /// Every way a store can fail.

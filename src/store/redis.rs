@@ -16,8 +16,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, Script};
 use tokio::sync::watch;
 
-use super::{Records, Store, StoreError, decode, encode, unavailable};
-use crate::release::{Batch, HistoryEntry, ReleaseId, TestGroup};
+use super::{Batch, Records, Store, StoreError, decode, encode, unavailable};
+use crate::model::{HistoryEntry, ReleaseId, TestGroup};
 
 const COMMIT: &str = r#"
 local ns = ARGV[1]
@@ -185,20 +185,20 @@ impl RedisStore {
             args.push(key.into_bytes());
             args.push(value);
         };
-        for app in &batch.apps {
+        for app in &batch.records.apps {
             op("app", app.id.to_string(), encode(app)?);
         }
-        for v in &batch.versions {
+        for v in &batch.records.versions {
             op(
                 "version",
                 format!("{}/{}", v.mini_program, v.version),
                 encode(v)?,
             );
         }
-        for r in &batch.releases {
+        for r in &batch.records.releases {
             op("release", r.id.to_string(), encode(r)?);
         }
-        for (id, group) in &batch.test_groups {
+        for (id, group) in &batch.records.test_groups {
             op("group", id.to_string(), group.to_lines());
         }
         for h in &batch.history {

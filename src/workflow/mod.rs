@@ -1,100 +1,25 @@
 //! The release workflow of SPEC §2 as a pure state machine: who may do what, from which
-//! status, to which status. No I/O and no clock: the control plane gathers the facts,
-//! asks [`decide`], and commits the [`Transition`] it gets back.
+//! status, to which status. No I/O and no clock: the control plane gathers the [`Facts`],
+//! asks [`decide`] with a [`Command`], and commits the [`Transition`] it gets back.
+//!
+//! Every (status, command) pair is decided in one exhaustive `match` in [`transition`]
+//! with no catch-all arm, so a new status or command does not compile until each pair
+//! is decided; [`allowed_actions`] is derived from the same match.
 
-use serde::Serialize;
+use std::sync::Arc;
 
-use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Role, Status};
+use crate::model::{
+    Action, Actor, Env, EnvPolicy, Percentage, Reason, ReleaseConfig, ReleaseId, Role, Status,
+    TestGroup,
+};
 
+mod permission;
+mod transition;
 #[cfg(test)]
 mod tests;
 
-/// Release ids are assigned by the control plane, in creation order from 1.
-pub type ReleaseId = u64;
-
-/// Every action of SPEC §2, in API spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Create,
-    EditConfig,
-    SetTestGroup,
-    Apply,
-    Withdraw,
-    Approve,
-    Reject,
-    CompleteTesting,
-    GoLive,
-    Cancel,
-}
-
-impl Action {
-    pub const ALL: [Action; 10] = [
-        Action::Create,
-        Action::EditConfig,
-        Action::SetTestGroup,
-        Action::Apply,
-        Action::Withdraw,
-        Action::Approve,
-        Action::Reject,
-        Action::CompleteTesting,
-        Action::GoLive,
-        Action::Cancel,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Create => "create",
-            Action::EditConfig => "edit_config",
-            Action::SetTestGroup => "set_test_group",
-            Action::Apply => "apply",
-            Action::Withdraw => "withdraw",
-            Action::Approve => "approve",
-            Action::Reject => "reject",
-            Action::CompleteTesting => "complete_testing",
-            Action::GoLive => "go_live",
-            Action::Cancel => "cancel",
-        }
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Everything a token can ask of the admin API, for the one permission table below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// Any GET of the admin API (apps, versions, releases, history, explain).
-    Read,
-    /// `PUT /v1/admin/apps/{app}`: the super-app side owns its target apps.
-    PutApp,
-    /// `POST /v1/admin/mini-programs/{mp}/versions`.
-    AddVersion,
-    /// A release workflow action.
-    Release(Action),
-}
-
-/// The permission table: which role may perform which operation.
-pub fn permits(role: Role, op: Operation) -> bool {
-    use Role::{Admin, Developer, Reviewer};
-    match op {
-        Operation::Read => true,
-        Operation::PutApp => role == Reviewer,
-        Operation::AddVersion => matches!(role, Developer | Admin),
-        Operation::Release(action) => match action {
-            Action::Create
-            | Action::EditConfig
-            | Action::SetTestGroup
-            | Action::Apply
-            | Action::Withdraw => matches!(role, Developer | Admin),
-            Action::Approve | Action::Reject => role == Reviewer,
-            Action::CompleteTesting | Action::GoLive | Action::Cancel => role == Admin,
-        },
-    }
-}
+pub use permission::{Operation, actor_permits, permits};
+pub use transition::after_approval;
 
 /// How a release goes live in production.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,32 +30,49 @@ pub enum GoLive {
     Full,
 }
 
-/// An action on an existing release, with the parameters that affect the decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An action on an existing release, with its validated payload.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    EditConfig,
-    SetTestGroup,
+    EditConfig(Arc<ReleaseConfig>),
+    SetTestGroup(Arc<TestGroup>),
     Apply,
     Withdraw,
     Approve,
-    Reject,
+    Reject(Reason),
     CompleteTesting,
     GoLive(GoLive),
     Cancel,
 }
 
 impl Command {
-    pub fn action(self) -> Action {
+    pub fn action(&self) -> Action {
         match self {
-            Command::EditConfig => Action::EditConfig,
-            Command::SetTestGroup => Action::SetTestGroup,
+            Command::EditConfig(_) => Action::EditConfig,
+            Command::SetTestGroup(_) => Action::SetTestGroup,
             Command::Apply => Action::Apply,
             Command::Withdraw => Action::Withdraw,
             Command::Approve => Action::Approve,
-            Command::Reject => Action::Reject,
+            Command::Reject(_) => Action::Reject,
             Command::CompleteTesting => Action::CompleteTesting,
             Command::GoLive(_) => Action::GoLive,
             Command::Cancel => Action::Cancel,
+        }
+    }
+
+    /// A command that performs `action` whenever the status and target admit it, for
+    /// [`allowed_actions`]; `None` for actions that are not commands on a release.
+    fn probe(action: Action) -> Option<Command> {
+        match action {
+            Action::EditConfig => Some(Command::EditConfig(Arc::default())),
+            Action::SetTestGroup => Some(Command::SetTestGroup(Arc::default())),
+            Action::Apply => Some(Command::Apply),
+            Action::Withdraw => Some(Command::Withdraw),
+            Action::Approve => Some(Command::Approve),
+            Action::Reject => Reason::parse("probe").ok().map(Command::Reject),
+            Action::CompleteTesting => Some(Command::CompleteTesting),
+            Action::GoLive => Some(Command::GoLive(GoLive::Full)),
+            Action::Cancel => Some(Command::Cancel),
+            Action::Create | Action::Archive => None,
         }
     }
 }
@@ -148,7 +90,7 @@ pub struct Facts<'a> {
     pub other_in_flight: Option<ReleaseId>,
 }
 
-/// The outcome of an accepted action.
+/// The outcome of an accepted action: the status change and its effects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
     pub from: Status,
@@ -157,6 +99,20 @@ pub struct Transition {
     pub percentage: Percentage,
     /// Rule 3: the previous `full_release` of the target is archived in the same step.
     pub archives_previous_full: bool,
+}
+
+impl Transition {
+    /// Whether what the route serves may change: the release serves before or after
+    /// (a status, percentage, test group or config change of a serving release).
+    pub fn changes_serving(&self) -> bool {
+        use crate::model::Serving::Nothing;
+        self.from.serving() != Nothing || self.to.serving() != Nothing
+    }
+
+    /// Whether the actor becomes the applicant nobody else may approve for.
+    pub fn starts_review(&self) -> bool {
+        self.to == Status::UnderReview && self.from != Status::UnderReview
+    }
 }
 
 /// Why an action that the role may perform cannot be performed now (409).
@@ -192,6 +148,9 @@ pub enum WorkflowError {
     /// The actor's role may not perform the action at all.
     #[error("role {role} may not {action}")]
     Forbidden { role: Role, action: Action },
+    /// The gateway's own actor asked for something that is not its job (a bug).
+    #[error("{actor} may not {action}")]
+    NotTheSystemsJob { actor: &'static str, action: Action },
     /// A reviewer may not approve a release they applied for themselves.
     #[error("the actor who applied may not approve")]
     SelfApproval,
@@ -204,17 +163,6 @@ pub enum WorkflowError {
     /// The target app does not have the environment.
     #[error("the target app has no {0} environment")]
     EnvironmentNotConfigured(Env),
-}
-
-/// The status a release reaches when approved (or on `apply` under auto approval).
-pub fn after_approval(env: Env, policy: EnvPolicy) -> Status {
-    if policy.pilot_testing {
-        Status::PilotTesting
-    } else if env == Env::Production {
-        Status::ReleasePreparation
-    } else {
-        Status::FullRelease
-    }
 }
 
 /// Decides a `create` for a release target (rule 1 and the target's policy).
@@ -242,106 +190,49 @@ pub fn decide_create(
 }
 
 fn forbid_unless_permitted(actor: &Actor, action: Action) -> Result<(), WorkflowError> {
-    if permits(actor.role, Operation::Release(action)) {
-        Ok(())
-    } else {
-        Err(WorkflowError::Forbidden {
-            role: actor.role,
+    if actor_permits(actor, Operation::Release(action)) {
+        return Ok(());
+    }
+    Err(match actor {
+        Actor::Person { role, .. } => WorkflowError::Forbidden {
+            role: *role,
             action,
-        })
-    }
-}
-
-/// Checks the status and target rules for `action`, regardless of role and parameters.
-fn check_state(facts: &Facts<'_>, action: Action) -> Result<(), RefusalReason> {
-    use Status::*;
-    let status_ok = match action {
-        Action::Create => false,
-        Action::EditConfig | Action::Apply => facts.status == NewVersionCreated,
-        Action::SetTestGroup => matches!(facts.status, NewVersionCreated | PilotTesting),
-        Action::Withdraw | Action::Approve | Action::Reject => facts.status == UnderReview,
-        Action::CompleteTesting => facts.status == PilotTesting,
-        Action::GoLive => matches!(facts.status, ReleasePreparation | GrayscaleRelease),
-        Action::Cancel => matches!(
-            facts.status,
-            ReleasePreparation | PilotTesting | GrayscaleRelease
-        ),
-    };
-    if !status_ok {
-        return Err(RefusalReason::WrongStatus);
-    }
-    match action {
-        Action::SetTestGroup if !facts.policy.pilot_testing => {
-            Err(RefusalReason::PilotTestingNotSupported)
-        }
-        Action::GoLive if facts.env != Env::Production => Err(RefusalReason::ProductionOnly),
-        Action::Apply => match facts.other_in_flight {
-            Some(id) => Err(RefusalReason::AnotherInFlight(id)),
-            None => Ok(()),
         },
-        _ => Ok(()),
-    }
+        Actor::System(s) => WorkflowError::NotTheSystemsJob {
+            actor: s.name(),
+            action,
+        },
+    })
 }
 
 /// The actions that are possible now, for any role (every release representation carries them).
 pub fn allowed_actions(facts: &Facts<'_>) -> Vec<Action> {
     Action::ALL
         .into_iter()
-        .filter(|&a| check_state(facts, a).is_ok())
+        .filter_map(Command::probe)
+        .filter(|c| transition::transition(facts, c).is_ok())
+        .map(|c| c.action())
         .collect()
 }
 
 /// Decides an action on an existing release.
 pub fn decide(
     facts: &Facts<'_>,
-    command: Command,
+    command: &Command,
     actor: &Actor,
 ) -> Result<Transition, WorkflowError> {
     let action = command.action();
     forbid_unless_permitted(actor, action)?;
-    let refuse = |reason| {
+    let transition = transition::transition(facts, command).map_err(|reason| {
         WorkflowError::Refused(Refusal {
             action,
             status: facts.status,
             allowed: allowed_actions(facts),
             reason,
         })
-    };
-    check_state(facts, action).map_err(refuse)?;
-    if command == Command::Approve && facts.applied_by == Some(actor.name.as_str()) {
+    })?;
+    if *command == Command::Approve && facts.applied_by == Some(actor.name()) {
         return Err(WorkflowError::SelfApproval);
     }
-    let env = facts.env;
-    let (to, percentage) = match command {
-        Command::EditConfig | Command::SetTestGroup => (facts.status, facts.percentage),
-        Command::Apply => match facts.policy.approval {
-            // Production is always manual whatever the stored policy says (SPEC §1).
-            Approval::Manual => (Status::UnderReview, Percentage::ZERO),
-            Approval::Auto if env == Env::Production => (Status::UnderReview, Percentage::ZERO),
-            Approval::Auto => (after_approval(env, facts.policy), Percentage::ZERO),
-        },
-        Command::Approve => (after_approval(env, facts.policy), Percentage::ZERO),
-        Command::Withdraw | Command::Reject => (Status::NewVersionCreated, Percentage::ZERO),
-        Command::CompleteTesting if env == Env::Production => {
-            (Status::GrayscaleRelease, Percentage::ZERO)
-        }
-        Command::CompleteTesting => (Status::FullRelease, Percentage::ZERO),
-        Command::GoLive(GoLive::Full) => (Status::FullRelease, Percentage::ZERO),
-        Command::GoLive(GoLive::Grayscale(p)) => {
-            if p <= facts.percentage || p >= Percentage::FULL {
-                return Err(refuse(RefusalReason::PercentageNotIncreasing {
-                    current: facts.percentage,
-                    requested: p,
-                }));
-            }
-            (Status::GrayscaleRelease, p)
-        }
-        Command::Cancel => (Status::Canceled, Percentage::ZERO),
-    };
-    Ok(Transition {
-        from: facts.status,
-        to,
-        percentage,
-        archives_previous_full: to == Status::FullRelease && facts.status != Status::FullRelease,
-    })
+    Ok(transition)
 }

@@ -24,15 +24,20 @@ mod oracle {
         WorkflowError,
     };
 
+    /// The role of a person; the tables range over people only.
+    pub fn role_of(actor: &Actor) -> Role {
+        actor.role().expect("the tables' actors are people")
+    }
+
     /// The action a command performs.
-    pub fn action_of(command: Command) -> Action {
+    pub fn action_of(command: &Command) -> Action {
         match command {
-            Command::EditConfig => Action::EditConfig,
-            Command::SetTestGroup => Action::SetTestGroup,
+            Command::EditConfig(_) => Action::EditConfig,
+            Command::SetTestGroup(_) => Action::SetTestGroup,
             Command::Apply => Action::Apply,
             Command::Withdraw => Action::Withdraw,
             Command::Approve => Action::Approve,
-            Command::Reject => Action::Reject,
+            Command::Reject(_) => Action::Reject,
             Command::CompleteTesting => Action::CompleteTesting,
             Command::GoLive(_) => Action::GoLive,
             Command::Cancel => Action::Cancel,
@@ -50,6 +55,7 @@ mod oracle {
             | Action::Withdraw => BUILDERS,
             Action::Approve | Action::Reject => &[Role::Reviewer],
             Action::CompleteTesting | Action::GoLive | Action::Cancel => &[Role::Admin],
+            Action::Archive => &[],
         }
     }
 
@@ -57,7 +63,7 @@ mod oracle {
     fn from_statuses(action: Action) -> &'static [Status] {
         use Status::*;
         match action {
-            Action::Create => &[],
+            Action::Create | Action::Archive => &[],
             Action::EditConfig | Action::Apply => &[NewVersionCreated],
             Action::SetTestGroup => &[NewVersionCreated, PilotTesting],
             Action::Withdraw | Action::Approve | Action::Reject => &[UnderReview],
@@ -122,12 +128,12 @@ mod oracle {
     ) -> Result<(Status, Percentage), RefusalReason> {
         let zero = Percentage::ZERO;
         let reached = match command {
-            Command::EditConfig | Command::SetTestGroup => (facts.status, facts.percentage),
+            Command::EditConfig(_) | Command::SetTestGroup(_) => (facts.status, facts.percentage),
             Command::Apply if approval_is_manual(facts.env, facts.policy) => {
                 (Status::UnderReview, zero)
             }
             Command::Apply | Command::Approve => (after_approval(facts.env, facts.policy), zero),
-            Command::Withdraw | Command::Reject => (Status::NewVersionCreated, zero),
+            Command::Withdraw | Command::Reject(_) => (Status::NewVersionCreated, zero),
             Command::CompleteTesting if facts.env == Env::Production => {
                 (Status::GrayscaleRelease, zero)
             }
@@ -153,10 +159,10 @@ mod oracle {
         command: Command,
         actor: &Actor,
     ) -> Result<Transition, WorkflowError> {
-        let action = action_of(command);
-        if !roles_for(action).contains(&actor.role) {
+        let action = action_of(&command);
+        if !roles_for(action).contains(&role_of(actor)) {
             return Err(WorkflowError::Forbidden {
-                role: actor.role,
+                role: role_of(actor),
                 action,
             });
         }
@@ -171,7 +177,7 @@ mod oracle {
         if let Some(reason) = state_refusal(facts, action) {
             return Err(refuse(reason));
         }
-        if command == Command::Approve && facts.applied_by == Some(actor.name.as_str()) {
+        if command == Command::Approve && facts.applied_by == Some(actor.name()) {
             return Err(WorkflowError::SelfApproval);
         }
         let (to, percentage) = destination(facts, command).map_err(refuse)?;
@@ -193,9 +199,9 @@ mod oracle {
         existing: Option<ReleaseId>,
         with_test_group: bool,
     ) -> Result<(), WorkflowError> {
-        if !roles_for(Action::Create).contains(&actor.role) {
+        if !roles_for(Action::Create).contains(&role_of(actor)) {
             return Err(WorkflowError::Forbidden {
-                role: actor.role,
+                role: role_of(actor),
                 action: Action::Create,
             });
         }
@@ -276,10 +282,7 @@ fn pct(ppm: u32) -> Percentage {
 }
 
 fn actor(name: &str, role: Role) -> Actor {
-    Actor {
-        name: name.to_owned(),
-        role,
-    }
+    Actor::person(name, role)
 }
 
 /// Every role, as the applicant and as somebody else.
@@ -312,24 +315,27 @@ fn requested_percentages(current: Percentage) -> Vec<Percentage> {
 }
 
 /// Every command but grayscale go-live, whose percentage varies.
-const COMMANDS: [Command; 9] = [
-    Command::EditConfig,
-    Command::SetTestGroup,
-    Command::Apply,
-    Command::Withdraw,
-    Command::Approve,
-    Command::Reject,
-    Command::CompleteTesting,
-    Command::GoLive(GoLive::Full),
-    Command::Cancel,
-];
+fn base_commands() -> Vec<Command> {
+    let reason = crate::model::Reason::parse("not yet").expect("a reason");
+    vec![
+        Command::EditConfig(Arc::default()),
+        Command::SetTestGroup(Arc::default()),
+        Command::Apply,
+        Command::Withdraw,
+        Command::Approve,
+        Command::Reject(reason),
+        Command::CompleteTesting,
+        Command::GoLive(GoLive::Full),
+        Command::Cancel,
+    ]
+}
 
 /// Every command, with go-live as full and as grayscale at each requested percentage.
 fn commands(current: Percentage) -> Vec<Command> {
     let grayscale = requested_percentages(current)
         .into_iter()
         .map(|p| Command::GoLive(GoLive::Grayscale(p)));
-    COMMANDS.into_iter().chain(grayscale).collect()
+    base_commands().into_iter().chain(grayscale).collect()
 }
 
 /// Every facts combination of the tables: status × percentage × target × another release in
@@ -366,7 +372,7 @@ fn all_cases() -> impl Iterator<Item = (Target, Facts<'static>, Command, Actor)>
             .flat_map(move |command| {
                 all_actors()
                     .into_iter()
-                    .map(move |actor| (target, facts, command, actor))
+                    .map(move |actor| (target, facts, command.clone(), actor))
             })
     })
 }
@@ -419,19 +425,19 @@ fn production_walks_review_grayscale_and_full() {
         actor("ops", Role::Admin),
     );
     let new = facts_at(prod, Status::NewVersionCreated, Percentage::ZERO);
-    let applied = decide(&new, Command::Apply, &dev);
+    let applied = decide(&new, &Command::Apply, &dev);
     let review = Status::UnderReview;
     assert_eq!(applied, Ok(transition(new.status, review, pct(0), false)));
-    let approved = decide(&facts_at(prod, review, pct(0)), Command::Approve, &reviewer);
+    let approved = decide(&facts_at(prod, review, pct(0)), &Command::Approve, &reviewer);
     let prep = Status::ReleasePreparation;
     assert_eq!(approved, Ok(transition(review, prep, pct(0), false)));
     let gray = Status::GrayscaleRelease;
     let ten = Command::GoLive(GoLive::Grayscale(pct(100_000)));
-    let to_ten = decide(&facts_at(prod, prep, pct(0)), ten, &admin);
+    let to_ten = decide(&facts_at(prod, prep, pct(0)), &ten, &admin);
     assert_eq!(to_ten, Ok(transition(prep, gray, pct(100_000), false)));
     let full = decide(
         &facts_at(prod, gray, pct(100_000)),
-        Command::GoLive(GoLive::Full),
+        &Command::GoLive(GoLive::Full),
         &admin,
     );
     assert_eq!(
@@ -445,7 +451,7 @@ fn production_pilot_testing_completes_into_grayscale_at_zero() {
     let prod_pilot = PRODUCTION_PILOT;
     let approved = decide(
         &facts_at(prod_pilot, Status::UnderReview, pct(0)),
-        Command::Approve,
+        &Command::Approve,
         &actor("rev", Role::Reviewer),
     );
     let pilot = Status::PilotTesting;
@@ -455,7 +461,7 @@ fn production_pilot_testing_completes_into_grayscale_at_zero() {
     );
     let completed = decide(
         &facts_at(prod_pilot, pilot, pct(0)),
-        Command::CompleteTesting,
+        &Command::CompleteTesting,
         &actor("ops", Role::Admin),
     );
     let gray = Status::GrayscaleRelease;
@@ -466,7 +472,7 @@ fn production_pilot_testing_completes_into_grayscale_at_zero() {
 fn sandbox_auto_without_pilot_applies_straight_to_full() {
     let applied = decide(
         &facts_at(SANDBOX_AUTO, Status::NewVersionCreated, pct(0)),
-        Command::Apply,
+        &Command::Apply,
         &actor("dev", Role::Developer),
     );
     let expected = transition(Status::NewVersionCreated, Status::FullRelease, pct(0), true);
@@ -479,7 +485,7 @@ fn the_applicant_may_not_approve() {
     facts.applied_by = Some("carol");
     let carol = actor("carol", Role::Reviewer);
     assert_eq!(
-        decide(&facts, Command::Approve, &carol),
+        decide(&facts, &Command::Approve, &carol),
         Err(WorkflowError::SelfApproval)
     );
 }
@@ -488,9 +494,7 @@ fn the_applicant_may_not_approve() {
 fn grayscale_never_scales_down_and_cancel_rolls_back() {
     let gray = facts_at(PRODUCTION, Status::GrayscaleRelease, pct(300_000));
     let admin = actor("ops", Role::Admin);
-    let down = decide(
-        &gray,
-        Command::GoLive(GoLive::Grayscale(pct(200_000))),
+    let down = decide(&gray, &Command::GoLive(GoLive::Grayscale(pct(200_000))),
         &admin,
     );
     let Err(WorkflowError::Refused(refusal)) = down else {
@@ -504,7 +508,7 @@ fn grayscale_never_scales_down_and_cancel_rolls_back() {
         }
     );
     assert_eq!(refusal.allowed, [Action::GoLive, Action::Cancel]);
-    let canceled = decide(&gray, Command::Cancel, &admin);
+    let canceled = decide(&gray, &Command::Cancel, &admin);
     let expected = transition(gray.status, Status::Canceled, pct(0), false);
     assert_eq!(canceled, Ok(expected));
 }
@@ -518,8 +522,8 @@ fn decide_matches_spec_for_every_combination() {
     let (mut cases, mut failures) = (0, Vec::new());
     for (target, facts, command, actor) in all_cases() {
         cases += 1;
-        let got = decide(&facts, command, &actor);
-        let want = oracle::decide(&facts, command, &actor);
+        let got = decide(&facts, &command, &actor);
+        let want = oracle::decide(&facts, command.clone(), &actor);
         if got != want {
             failures.push(format!(
                 "[{}] {facts:?} {command:?} by {actor:?}\n  got  {got:?}\n  want {want:?}",
@@ -597,7 +601,7 @@ fn allowed_actions_lists_exactly_what_decide_accepts() {
                 commands
                     .iter()
                     .filter(|command| command.action() == action)
-                    .any(|&command| actors.iter().any(|a| decide(&facts, command, a).is_ok()))
+                    .any(|command| actors.iter().any(|a| decide(&facts, command, a).is_ok()))
             })
             .collect();
         let listed = allowed_actions(&facts);
@@ -666,7 +670,7 @@ mod sim {
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
 
-    use super::{COMMANDS, SPEC_TARGETS, oracle, pct};
+    use super::{SPEC_TARGETS, base_commands, oracle, pct};
     use crate::model::{Actor, Env, EnvPolicy, Percentage, Role, Status};
     use crate::workflow::{
         Command, GoLive, Operation, ReleaseId, Transition, decide, decide_create,
@@ -812,27 +816,24 @@ mod sim {
             actor: &Actor,
             guided: bool,
         ) -> (Command, Actor) {
-            let mut all = COMMANDS.to_vec();
+            let mut all = base_commands();
             all.push(Command::GoLive(GoLive::Grayscale(grayscale)));
             let allowed = oracle::allowed(&self.facts(index));
             let guided_commands: Vec<Command> = all
                 .iter()
-                .copied()
-                .filter(|&c| allowed.contains(&oracle::action_of(c)))
+                .filter(|c| allowed.contains(&oracle::action_of(c)))
+                .cloned()
                 .collect();
             if !guided || guided_commands.is_empty() {
-                return (all[pick % all.len()], actor.clone());
+                return (all[pick % all.len()].clone(), actor.clone());
             }
-            let command = guided_commands[pick % guided_commands.len()];
-            let operation = Operation::Release(oracle::action_of(command));
+            let command = guided_commands[pick % guided_commands.len()].clone();
+            let operation = Operation::Release(oracle::action_of(&command));
             let roles: Vec<Role> = Role::ALL
                 .into_iter()
                 .filter(|&role| oracle::may(role, operation))
                 .collect();
-            let actor = Actor {
-                name: actor.name.clone(),
-                role: roles[pick % roles.len()],
-            };
+            let actor = Actor::person(actor.name(), roles[pick % roles.len()]);
             (command, actor)
         }
 
@@ -843,8 +844,8 @@ mod sim {
             actor: &Actor,
         ) -> Result<(), TestCaseError> {
             let facts = self.facts(index);
-            let got = decide(&facts, command, actor);
-            let want = oracle::decide(&facts, command, actor);
+            let got = decide(&facts, &command, actor);
+            let want = oracle::decide(&facts, command.clone(), actor);
             prop_assert_eq!(&got, &want, "{:?} {:?} by {:?}", facts, command, actor);
             if FINAL.contains(&facts.status) {
                 prop_assert!(got.is_err(), "{:?} accepted from {:?}", command, facts);
@@ -868,7 +869,8 @@ mod sim {
             release.status = transition.to;
             release.percentage = transition.percentage;
             // Only `apply` puts a release under review; the applicant matters only there.
-            release.applied_by = (transition.to == Status::UnderReview).then(|| actor.name.clone());
+            release.applied_by =
+                (transition.to == Status::UnderReview).then(|| actor.name().to_owned());
         }
 
         /// SPEC §2's rules, over the whole target and per release.
@@ -922,10 +924,8 @@ mod sim {
     }
 
     fn actor_strategy() -> impl Strategy<Value = Actor> {
-        (0..NAMES.len(), 0..Role::ALL.len()).prop_map(|(name, role)| Actor {
-            name: NAMES[name].to_owned(),
-            role: Role::ALL[role],
-        })
+        (0..NAMES.len(), 0..Role::ALL.len())
+            .prop_map(|(name, role)| Actor::person(NAMES[name], Role::ALL[role]))
     }
 
     fn percentage_strategy() -> impl Strategy<Value = Percentage> {

@@ -9,34 +9,33 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ApiResult, if_match, release_id, release_response};
-use crate::control::{ReleaseCommand, ReleaseView};
+use super::{ApiResult, ReleaseView, if_match, release_id, release_response};
 use crate::http::AdminState;
-use crate::http::access::path_action;
 use crate::http::auth::Authenticated;
 use crate::http::body::Body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::params::Path;
-use crate::model::{InvalidValue, Percentage, UserId};
-use crate::release::{ReleaseConfig, ReleaseId, TestGroup};
-use crate::workflow::{Action, GoLive};
+use crate::model::{
+    Action, Actor, GrayscalePercentage, Reason, ReleaseConfig, ReleaseId, TestGroup, UserId,
+};
+use crate::workflow::{Command, GoLive};
 
 /// `go_live`: `{"type":"grayscale","percentage":p}` (0 < p < 100, above the current
 /// percentage, at most 4 decimals) or `{"type":"full"}`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GoLiveBody {
-    #[serde(rename = "type")]
-    kind: GoLiveKind,
-    #[serde(default)]
-    percentage: Option<f64>,
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GoLiveBody {
+    Grayscale { percentage: GrayscalePercentage },
+    Full,
 }
 
-#[derive(Deserialize, PartialEq)]
-#[serde(rename_all = "snake_case")]
-enum GoLiveKind {
-    Grayscale,
-    Full,
+impl From<GoLiveBody> for GoLive {
+    fn from(b: GoLiveBody) -> GoLive {
+        match b {
+            GoLiveBody::Grayscale { percentage } => GoLive::Grayscale(percentage.get()),
+            GoLiveBody::Full => GoLive::Full,
+        }
+    }
 }
 
 /// One of the two shapes [`go_live`] accepts (a derived schema could not say that
@@ -83,9 +82,7 @@ impl ToSchema for GoLiveBody {}
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectBody {
-    /// 1 to 4096 bytes, not only white space.
-    #[schema(min_length = 1, max_length = 4096)]
-    reason: String,
+    reason: Reason,
 }
 
 /// The body of `POST /v1/admin/releases/{id}/{action}`: `go_live` and `reject` take one,
@@ -98,54 +95,36 @@ pub enum ActionBody {
     Reject(RejectBody),
 }
 
-/// The workflow actions that `POST /v1/admin/releases/{id}/{action}` performs; the
-/// path is parsed by `access::path_action`, this enum only describes it.
-#[derive(Debug, Clone, Copy, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)] // a schema only
-pub enum PostAction {
-    Apply,
-    Withdraw,
-    Approve,
-    Reject,
-    CompleteTesting,
-    GoLive,
-    Cancel,
-}
+/// The path segment of `POST /v1/admin/releases/{id}/{action}`: the actions that
+/// [`Action::is_posted`] admits, so the schema cannot drift from what the route takes.
+pub struct PostAction;
 
-fn go_live(body: &Body<serde_json::Value>) -> Result<GoLive, ApiError> {
-    let b: GoLiveBody = body.parse_as()?;
-    match (b.kind, b.percentage) {
-        (GoLiveKind::Full, None) => Ok(GoLive::Full),
-        (GoLiveKind::Full, Some(_)) => Err(ApiError::BadJson(
-            "a full go-live takes no percentage".into(),
-        )),
-        (GoLiveKind::Grayscale, None) => {
-            Err(InvalidValue::new("percentage", "required for a grayscale go-live").into())
-        }
-        (GoLiveKind::Grayscale, Some(p)) => {
-            let p = Percentage::from_percent(p)?;
-            if p == Percentage::ZERO || p == Percentage::FULL {
-                return Err(InvalidValue::new(
-                    "percentage",
-                    "must be above 0 and below 100; use {\"type\":\"full\"} for 100",
-                )
-                .into());
-            }
-            Ok(GoLive::Grayscale(p))
-        }
+impl utoipa::PartialSchema for PostAction {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Action::posted().map(Action::as_str)))
+            .into()
     }
 }
 
-fn reject_reason(body: &Body<serde_json::Value>) -> Result<String, ApiError> {
-    let b: RejectBody = body.parse_as()?;
-    let reason = b.reason.trim();
-    if reason.is_empty() || reason.len() > 4096 {
-        return Err(
-            InvalidValue::new("reason", "a rejection needs a reason of 1 to 4096 bytes").into(),
-        );
-    }
-    Ok(reason.to_string())
+impl ToSchema for PostAction {}
+
+/// The command a posted action asks for, with its body parsed.
+fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Command, ApiError> {
+    Ok(match action {
+        Action::Apply => Command::Apply,
+        Action::Withdraw => Command::Withdraw,
+        Action::Approve => Command::Approve,
+        Action::Reject => Command::Reject(body.parse_as::<RejectBody>()?.reason),
+        Action::CompleteTesting => Command::CompleteTesting,
+        Action::GoLive => Command::GoLive(body.parse_as::<GoLiveBody>()?.into()),
+        Action::Cancel => Command::Cancel,
+        Action::Create | Action::EditConfig | Action::SetTestGroup | Action::Archive => {
+            return Err(ApiError::UnknownAction(action.as_str().into()));
+        }
+    })
 }
 
 /// Perform a workflow action on a release (SPEC §2).
@@ -166,7 +145,7 @@ fn reject_reason(body: &Body<serde_json::Value>) -> Result<String, ApiError> {
         (status = 200, description = "The release after the action", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
         (status = 403, description = "`forbidden`, `self_approval`", body = ErrorBody),
-        (status = 404, description = "`release_not_found`, `no_route` (unknown action)", body = ErrorBody),
+        (status = 404, description = "`release_not_found`, `no_route` (unknown action: the message lists the valid ones)", body = ErrorBody),
         (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`", body = ErrorBody),
         (status = 412, description = "`revision_mismatch`: `If-Match` is not the release's revision", body = ErrorBody),
         (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
@@ -179,33 +158,21 @@ pub async fn action(
     body: Body<serde_json::Value>,
 ) -> ApiResult {
     let id = release_id(&id)?;
-    let cmd = match path_action(&action).ok_or(ApiError::NoRoute)? {
-        Action::Apply => ReleaseCommand::Apply,
-        Action::Withdraw => ReleaseCommand::Withdraw,
-        Action::Approve => ReleaseCommand::Approve,
-        Action::Reject => ReleaseCommand::Reject {
-            reason: reject_reason(&body)?,
-        },
-        Action::CompleteTesting => ReleaseCommand::CompleteTesting,
-        Action::GoLive => ReleaseCommand::GoLive(go_live(&body)?),
-        Action::Cancel => ReleaseCommand::Cancel,
-        Action::Create | Action::EditConfig | Action::SetTestGroup => {
-            return Err(ApiError::NoRoute);
-        }
-    };
+    let action = Action::from_path(&action).ok_or(ApiError::UnknownAction(action))?;
+    let cmd = posted_command(action, &body)?;
     act(&s, &actor, id, &headers, cmd).await
 }
 
 /// Performs `cmd` on release `id` and answers the release with its revision as ETag.
 async fn act(
     s: &AdminState,
-    actor: &crate::model::Actor,
+    actor: &Actor,
     id: ReleaseId,
     headers: &HeaderMap,
-    cmd: ReleaseCommand,
+    cmd: Command,
 ) -> ApiResult {
-    let view = s.control.act(actor, id, cmd, if_match(headers)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
+    let info = s.control.act(actor, id, cmd, if_match(headers)?).await?;
+    Ok(release_response(info, axum::http::StatusCode::OK))
 }
 
 /// Replace a release's config (developer, admin; status `new_version_created`).
@@ -231,7 +198,7 @@ pub async fn put_config(
     body: Body<ReleaseConfig>,
 ) -> ApiResult {
     let id = release_id(&id)?;
-    let cmd = ReleaseCommand::EditConfig(body.parse()?);
+    let cmd = Command::EditConfig(Arc::new(body.parse()?));
     act(&s, &actor, id, &headers, cmd).await
 }
 
@@ -277,6 +244,6 @@ pub async fn put_test_group(
     let ids = match body.parse_any()? {
         TestGroupBody::Wrapped { test_group } | TestGroupBody::Bare(test_group) => test_group,
     };
-    let cmd = ReleaseCommand::SetTestGroup(Arc::new(TestGroup::parse(&ids)?));
+    let cmd = Command::SetTestGroup(Arc::new(TestGroup::parse(&ids)?));
     act(&s, &actor, id, &headers, cmd).await
 }

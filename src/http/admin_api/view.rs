@@ -1,14 +1,15 @@
-//! API representations of control-plane records (SPEC §4).
+//! How the admin API represents records (SPEC §4): the JSON views and their schemas.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::state::State;
-use crate::model::{AppId, Env, EnvPolicy, MiniProgramId, Percentage, Status, Version, rfc3339};
-use crate::release::{App, HistoryEntry, MiniProgramVersion, Release, ReleaseConfig, ReleaseId};
-use crate::workflow::{Action, allowed_actions};
+use crate::control::ReleaseInfo;
+use crate::model::{
+    Action, AppId, Env, EnvPolicy, HistoryEntry, MiniProgramId, MiniProgramVersion, Percentage,
+    ReleaseConfig, ReleaseId, Status, TargetApp, Version, rfc3339,
+};
 
 /// A release as the admin API represents it (SPEC §4).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -43,12 +44,9 @@ pub struct ReleaseView {
     pub updated_at: String,
 }
 
-impl ReleaseView {
-    pub fn new(state: &State, r: &Release) -> ReleaseView {
-        let allowed = state
-            .facts(r)
-            .map(|f| allowed_actions(&f))
-            .unwrap_or_default();
+impl From<ReleaseInfo> for ReleaseView {
+    fn from(info: ReleaseInfo) -> ReleaseView {
+        let r = info.release;
         ReleaseView {
             id: r.id,
             mini_program: r.mini_program.to_string(),
@@ -57,10 +55,10 @@ impl ReleaseView {
             env: r.env,
             status: r.status,
             percentage: r.percentage,
-            salt: r.salt.clone(),
+            salt: r.salt.to_string(),
             config: (*r.config).clone(),
             test_group_size: r.test_group_size,
-            allowed_actions: allowed,
+            allowed_actions: info.allowed_actions,
             revision: r.revision,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
@@ -80,11 +78,11 @@ pub struct AppView {
     pub updated_at: String,
 }
 
-impl From<&App> for AppView {
-    fn from(a: &App) -> AppView {
+impl From<TargetApp> for AppView {
+    fn from(a: TargetApp) -> AppView {
         AppView {
             id: a.id.to_string(),
-            environments: a.environments.clone(),
+            environments: a.environments,
             revision: a.revision,
             updated_at: rfc3339(a.updated_at),
         }
@@ -110,14 +108,14 @@ pub struct VersionView {
     pub revision: u64,
 }
 
-impl From<&MiniProgramVersion> for VersionView {
-    fn from(v: &MiniProgramVersion) -> VersionView {
+impl From<MiniProgramVersion> for VersionView {
+    fn from(v: MiniProgramVersion) -> VersionView {
         VersionView {
             mini_program: v.mini_program.to_string(),
             version: v.version.to_string(),
-            package_url: v.package_url.clone(),
-            sha256: v.sha256.clone(),
-            created_by: v.created_by.clone(),
+            package_url: v.package_url.to_string(),
+            sha256: v.sha256.map(String::from),
+            created_by: v.created_by,
             created_at: rfc3339(v.created_at),
             revision: v.revision,
         }
@@ -134,7 +132,7 @@ pub struct HistoryView {
     /// The name of the token that acted.
     pub actor: String,
     /// An action of SPEC §2, or `archive` when a newer full release archived this release.
-    pub action: String,
+    pub action: Action,
     /// `null` for `create`.
     #[schema(required = true)]
     pub from: Option<Status>,

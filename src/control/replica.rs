@@ -1,21 +1,24 @@
-//! The control plane's in-memory copy of the store: every record plus the indexes the
+//! The control plane's in-memory replica of the store: every record plus the indexes the
 //! workflow rules need (once per target ever, one in flight per target, current full).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::model::{AppId, Env, MiniProgramId, Status, Version};
-use crate::release::{App, Batch, MiniProgramVersion, Release, ReleaseId, RouteKey, TestGroup};
-use crate::store::Records;
+use crate::model::{
+    AppId, Env, MiniProgramId, MiniProgramVersion, Release, ReleaseId, Serving, Status,
+    TargetApp, TestGroup, Version,
+};
+use crate::snapshot::RouteKey;
+use crate::store::{Batch, Records};
 use crate::workflow::Facts;
 
 /// Key of rule 1: a version goes to a release target at most once, ever.
 type OnceKey = (MiniProgramId, Version, AppId, Env);
 
 #[derive(Debug, Default)]
-pub struct State {
+pub struct Replica {
     pub revision: u64,
-    pub apps: BTreeMap<AppId, App>,
+    pub apps: BTreeMap<AppId, TargetApp>,
     pub versions: BTreeMap<(MiniProgramId, Version), MiniProgramVersion>,
     pub releases: BTreeMap<ReleaseId, Release>,
     pub test_groups: HashMap<ReleaseId, Arc<TestGroup>>,
@@ -24,9 +27,9 @@ pub struct State {
     status_counts: BTreeMap<(AppId, Env, Status), i64>,
 }
 
-impl State {
-    pub fn from_records(records: Records) -> State {
-        let mut state = State::default();
+impl Replica {
+    pub fn from_records(records: Records) -> Replica {
+        let mut state = Replica::default();
         state.merge(records);
         state
     }
@@ -45,7 +48,7 @@ impl State {
             self.test_groups.insert(id, group);
         }
         for r in records.releases {
-            changed.insert(r.route());
+            changed.insert(RouteKey::of(&r));
             self.upsert_release(r);
         }
         self.revision = self.revision.max(records.revision);
@@ -54,14 +57,7 @@ impl State {
 
     /// Applies a batch this node committed; returns the routes whose releases changed.
     pub fn apply(&mut self, batch: &Batch) -> BTreeSet<RouteKey> {
-        let records = Records {
-            revision: batch.revision(),
-            apps: batch.apps.clone(),
-            versions: batch.versions.clone(),
-            releases: batch.releases.clone(),
-            test_groups: batch.test_groups.clone(),
-        };
-        self.merge(records)
+        self.merge(batch.records.clone())
     }
 
     fn upsert_release(&mut self, r: Release) {
@@ -73,7 +69,7 @@ impl State {
             .status_counts
             .entry((r.app.clone(), r.env, r.status))
             .or_default() += 1;
-        self.routes.entry(r.route()).or_default().insert(r.id);
+        self.routes.entry(RouteKey::of(&r)).or_default().insert(r.id);
         let once = (
             r.mini_program.clone(),
             r.version.clone(),
@@ -128,14 +124,14 @@ impl State {
     /// The route's current full release, if any (rule 3 keeps it unique).
     pub fn current_full(&self, key: &RouteKey) -> Option<&Release> {
         self.route_releases(key)
-            .find(|r| r.status == Status::FullRelease)
+            .find(|r| r.status.serving() == Serving::Full)
     }
 
     /// The facts the workflow decides on for `release`; `None` if its target vanished.
     pub fn facts<'a>(&'a self, release: &'a Release) -> Option<Facts<'a>> {
         let policy = self.apps.get(&release.app)?.policy(release.env)?;
         let other_in_flight = self
-            .in_flight(&release.route())
+            .in_flight(&RouteKey::of(release))
             .filter(|other| other.id != release.id)
             .map(|other| other.id);
         Some(Facts {

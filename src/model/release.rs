@@ -1,7 +1,5 @@
-//! The records the control plane keeps and the store persists: target apps, mini program
-//! versions, releases with their configuration and pilot test groups, and history entries.
-
-use std::collections::BTreeMap;
+//! Releases (SPEC §2, §4): the record, its configuration, its pilot test group and its
+//! history entries.
 
 use hashbrown::HashSet;
 use std::sync::Arc;
@@ -9,71 +7,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::model::{
-    AppId, Env, EnvPolicy, InvalidValue, Millis, MiniProgramId, Percentage, Status, Version,
+use super::{
+    Action, AppId, Env, InvalidValue, Millis, MiniProgramId, Percentage, ReleaseId, Salt, Status,
+    Version,
 };
-pub use crate::workflow::ReleaseId;
 
 /// The largest release configuration accepted, serialized as JSON.
 pub const MAX_CONFIG_BYTES: usize = 64 * 1024;
 /// The largest pilot test group accepted.
 pub const MAX_TEST_GROUP: usize = 1_000_000;
-
-/// A target app and the policies of the environments it has.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct App {
-    pub id: AppId,
-    pub environments: BTreeMap<Env, EnvPolicy>,
-    pub revision: u64,
-    pub updated_at: Millis,
-}
-
-impl App {
-    pub fn policy(&self, env: Env) -> Option<EnvPolicy> {
-        self.environments.get(&env).copied()
-    }
-}
-
-/// An uploaded version of a mini program.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MiniProgramVersion {
-    pub mini_program: MiniProgramId,
-    pub version: Version,
-    pub package_url: String,
-    pub sha256: Option<String>,
-    pub created_by: String,
-    pub created_at: Millis,
-    pub revision: u64,
-}
-
-/// Checks a package URL: absolute http(s), printable, at most 2048 bytes.
-pub fn check_package_url(url: &str) -> Result<(), InvalidValue> {
-    let field = "package_url";
-    if url.len() > 2048 {
-        return Err(InvalidValue::new(field, "at most 2048 bytes"));
-    }
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| InvalidValue::new(field, "must be an absolute http(s) URL"))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(InvalidValue::new(
-            field,
-            "must be an absolute http(s) URL with a host",
-        ));
-    }
-    Ok(())
-}
-
-/// Checks a sha256 digest: 64 hex characters.
-pub fn check_sha256(digest: &str) -> Result<(), InvalidValue> {
-    if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(())
-    } else {
-        Err(InvalidValue::new("sha256", "must be 64 hex characters"))
-    }
-}
 
 /// Checks a host name for `network_allowlist`: RFC 1123 labels, optionally `*.` in front.
 fn check_host(host: &str) -> bool {
@@ -191,7 +133,7 @@ impl TestGroup {
         let mut set = HashSet::with_capacity(ids.len().min(MAX_TEST_GROUP));
         for (i, id) in ids.iter().enumerate() {
             let id = id.as_ref();
-            crate::model::check_user_id(id)
+            super::check_user_id(id)
                 .map_err(|e| InvalidValue::new("test_group", format!("entry {i}: {}", e.reason)))?;
             set.insert(Box::from(id));
             if set.len() > MAX_TEST_GROUP {
@@ -245,7 +187,7 @@ pub struct Release {
     pub env: Env,
     pub status: Status,
     pub percentage: Percentage,
-    pub salt: String,
+    pub salt: Salt,
     pub config: Arc<ReleaseConfig>,
     pub test_group_size: usize,
     /// The actor whose `apply` is under review: nobody may approve their own application.
@@ -261,46 +203,11 @@ pub struct HistoryEntry {
     pub release_id: ReleaseId,
     pub revision: u64,
     pub at: Millis,
+    /// The actor's name: a token name, or `system:…` for the gateway's own actors.
     pub actor: String,
-    /// An action of SPEC §2, or `archive` when a newer full release archived this one.
-    pub action: String,
+    pub action: Action,
     pub from: Option<Status>,
     pub to: Status,
     pub details: Value,
 }
 
-/// Changes that make up one revision, committed atomically by a store.
-#[derive(Debug, Clone, Default)]
-pub struct Batch {
-    /// The revision the decision was made on; the store refuses the batch if it moved.
-    pub base_revision: u64,
-    pub apps: Vec<App>,
-    pub versions: Vec<MiniProgramVersion>,
-    pub releases: Vec<Release>,
-    pub test_groups: Vec<(ReleaseId, Arc<TestGroup>)>,
-    pub history: Vec<HistoryEntry>,
-}
-
-impl Batch {
-    pub fn revision(&self) -> u64 {
-        self.base_revision + 1
-    }
-}
-
-/// Where a resolve lands: one mini program in one release target.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RouteKey {
-    pub app: AppId,
-    pub env: Env,
-    pub mini_program: MiniProgramId,
-}
-
-impl Release {
-    pub fn route(&self) -> RouteKey {
-        RouteKey {
-            app: self.app.clone(),
-            env: self.env,
-            mini_program: self.mini_program.clone(),
-        }
-    }
-}

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -17,24 +16,24 @@ use super::AdminState;
 use super::auth::Authenticated;
 use super::body::Body;
 use super::error::{ApiError, ErrorBody};
+use super::json::Json;
 use super::params::Path;
-use crate::control::{
-    AppView, CreateRelease, HistoryView, ReleaseFilter, ReleaseView, VersionView,
-};
+use crate::control::{CreateRelease, ReleaseFilter, ReleaseInfo};
 use crate::model::{
-    AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, Status, UserId, Version,
+    AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, MiniProgramVersion, PackageUrl,
+    ReleaseConfig, ReleaseId, Sha256, Status, TestGroup, UserId, Version,
 };
-use crate::release::{
-    MiniProgramVersion, ReleaseConfig, ReleaseId, TestGroup, check_package_url, check_sha256,
-};
-use crate::snapshot::Explanation;
+use crate::snapshot::{Explanation, Subject};
 
 pub mod actions;
+mod view;
+
+pub use view::{AppView, HistoryView, ReleaseView, VersionView};
 
 type ApiResult = Result<Response, ApiError>;
 
 fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
-    super::query::typed(raw.as_deref())
+    Ok(super::query::typed(raw.as_deref())?)
 }
 
 fn release_id(raw: &str) -> Result<ReleaseId, ApiError> {
@@ -43,7 +42,8 @@ fn release_id(raw: &str) -> Result<ReleaseId, ApiError> {
 }
 
 /// A release with its revision as ETag, for `If-Match` on the next write.
-fn release_response(view: ReleaseView, status: axum::http::StatusCode) -> Response {
+fn release_response(info: ReleaseInfo, status: axum::http::StatusCode) -> Response {
+    let view = ReleaseView::from(info);
     let etag = HeaderValue::from_str(&format!("\"{}\"", view.revision)).ok();
     let mut response = (status, Json(view)).into_response();
     if let Some(etag) = etag {
@@ -57,13 +57,13 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let bad = || ApiError::BadRequest("If-Match must be a release revision such as \"7\"".into());
+    let bad = || super::error::RequestError::BadRequest("If-Match must be a release revision such as \"7\"".into());
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
         return Ok(None);
     }
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse().map(Some).map_err(|_| bad())
+    Ok(text.parse().map(Some).map_err(|_| bad())?)
 }
 
 /// A target app's environments and their policies. `production` is required;
@@ -81,24 +81,30 @@ pub struct PutAppBody {
 /// approval is always manual; development and test approve automatically without pilot testing.
 #[utoipa::path(put, path = "/v1/admin/apps/{app}", tag = "admin",
     security(("bearer" = [])),
-    params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a"))),
+    params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a")),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
+            description = "Replace the app only if it is still at this revision, else 412")),
     request_body = PutAppBody,
     responses(
         (status = 200, description = "The app as saved", body = AppView),
         (status = 400, description = "`invalid_parameter` (id or policy), `invalid_body`, `bad_request` (path not UTF-8)", body = ErrorBody),
         (status = 403, description = "`forbidden`: only a reviewer may", body = ErrorBody),
         (status = 409, description = "`environment_in_use`: a removed environment has releases", body = ErrorBody),
+        (status = 412, description = "`revision_mismatch`: `If-Match` is not the app's revision", body = ErrorBody),
         (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn put_app(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
     Path(app): Path<String>,
+    headers: HeaderMap,
     body: Body<PutAppBody>,
 ) -> ApiResult {
     let app = AppId::parse(&app)?;
     let body = body.parse()?;
-    Ok(Json(s.control.put_app(&actor, app, body.environments).await?).into_response())
+    let if_match = if_match(&headers)?;
+    let saved = s.control.put_app(&actor, (app, body.environments), if_match).await;
+    Ok(Json(AppView::from(saved?)).into_response())
 }
 
 /// List the target apps and their policies.
@@ -109,7 +115,8 @@ pub async fn list_apps(
     State(s): State<AdminState>,
     Authenticated(actor): Authenticated,
 ) -> ApiResult {
-    Ok(Json(s.control.apps(&actor).await?).into_response())
+    let apps = s.control.apps(&actor).await?;
+    Ok(Json(apps.into_iter().map(AppView::from).collect::<Vec<_>>()).into_response())
 }
 
 /// One target app and its policies.
@@ -126,7 +133,8 @@ pub async fn get_app(
     Authenticated(actor): Authenticated,
     Path(app): Path<String>,
 ) -> ApiResult {
-    Ok(Json(s.control.app(&actor, &AppId::parse(&app)?).await?).into_response())
+    let app = s.control.app(&actor, &AppId::parse(&app)?).await?;
+    Ok(Json(AppView::from(app)).into_response())
 }
 
 /// A version upload.
@@ -135,17 +143,10 @@ pub async fn get_app(
 #[schema(example = json!({"version": "1.4.0", "package_url": "https://cdn.example.com/mp-coupons/1.4.0.zip"}))]
 pub struct AddVersionBody {
     version: Version,
-    /// An absolute http(s) URL of at most 2048 bytes.
-    #[schema(
-        pattern = "^https?://[^/?#\\s\\u0000-\\u001F\\u007F-\\u009F]+[^\\s\\u0000-\\u001F\\u007F-\\u009F]*$",
-        max_length = 2048,
-        example = "https://cdn.example.com/mp-coupons/1.4.0.zip"
-    )]
-    package_url: String,
-    /// SHA-256 of the package as 64 hex characters; stored in lowercase.
+    #[schema(example = "https://cdn.example.com/mp-coupons/1.4.0.zip")]
+    package_url: PackageUrl,
     #[serde(default)]
-    #[schema(pattern = "^[0-9A-Fa-f]{64}$")]
-    sha256: Option<String>,
+    sha256: Option<Sha256>,
 }
 
 /// Upload a version of a mini program (developer, admin). Versions are immutable.
@@ -168,20 +169,16 @@ pub async fn add_version(
 ) -> ApiResult {
     let mini_program = MiniProgramId::parse(&mp)?;
     let body = body.parse()?;
-    check_package_url(&body.package_url)?;
-    if let Some(d) = &body.sha256 {
-        check_sha256(d)?;
-    }
     let version = MiniProgramVersion {
         mini_program,
         version: body.version,
         package_url: body.package_url,
-        sha256: body.sha256.map(|d| d.to_ascii_lowercase()),
-        created_by: actor.name.clone(),
+        sha256: body.sha256,
+        created_by: actor.name().to_owned(),
         created_at: crate::model::now_millis(),
         revision: 0,
     };
-    let view = s.control.add_version(&actor, version).await?;
+    let view = VersionView::from(s.control.add_version(&actor, version).await?);
     Ok((axum::http::StatusCode::CREATED, Json(view)).into_response())
 }
 
@@ -198,12 +195,8 @@ pub async fn list_versions(
     Authenticated(actor): Authenticated,
     Path(mp): Path<String>,
 ) -> ApiResult {
-    Ok(Json(
-        s.control
-            .versions(&actor, &MiniProgramId::parse(&mp)?)
-            .await?,
-    )
-    .into_response())
+    let versions = s.control.versions(&actor, &MiniProgramId::parse(&mp)?).await?;
+    Ok(Json(versions.into_iter().map(VersionView::from).collect::<Vec<_>>()).into_response())
 }
 
 /// A new release: an uploaded version sent to one release target.
@@ -253,8 +246,8 @@ pub async fn create_release(
         config: b.config.unwrap_or_default(),
         test_group: test_group.map(Arc::new),
     };
-    let view = s.control.create_release(&actor, req).await?;
-    Ok(release_response(view, axum::http::StatusCode::CREATED))
+    let info = s.control.create_release(&actor, req).await?;
+    Ok(release_response(info, axum::http::StatusCode::CREATED))
 }
 
 /// Filters of `GET /v1/admin/releases`; every one is optional.
@@ -296,7 +289,8 @@ pub async fn list_releases(
         env: q.env.as_deref().map(str::parse::<Env>).transpose()?,
         status: q.status.as_deref().map(str::parse::<Status>).transpose()?,
     };
-    Ok(Json(s.control.releases(&actor, &filter).await?).into_response())
+    let releases = s.control.releases(&actor, &filter).await?;
+    Ok(Json(releases.into_iter().map(ReleaseView::from).collect::<Vec<_>>()).into_response())
 }
 
 /// One release.
@@ -313,8 +307,8 @@ pub async fn get_release(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let view = s.control.release(&actor, release_id(&id)?).await?;
-    Ok(release_response(view, axum::http::StatusCode::OK))
+    let info = s.control.release(&actor, release_id(&id)?).await?;
+    Ok(release_response(info, axum::http::StatusCode::OK))
 }
 
 /// A release's history, oldest first.
@@ -332,7 +326,8 @@ pub async fn history(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult {
-    Ok(Json(s.control.history(&actor, release_id(&id)?).await?).into_response())
+    let history = s.control.history(&actor, release_id(&id)?).await?;
+    Ok(Json(history.into_iter().map(HistoryView::from).collect::<Vec<_>>()).into_response())
 }
 
 /// The resolve request to explain; every parameter is required.
@@ -360,18 +355,17 @@ pub struct ExplainQuery {
     ))]
 pub async fn explain(
     State(s): State<AdminState>,
-    Authenticated(actor): Authenticated,
+    // The access table admits every role to reads; the extractor proves a token was given.
+    Authenticated(_): Authenticated,
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
-    if !crate::workflow::permits(actor.role, crate::workflow::Operation::Read) {
-        return Err(crate::control::ControlError::Forbidden { role: actor.role }.into());
-    }
     let q: ExplainQuery = query(raw)?;
     let app = AppId::parse(&q.app)?;
     let env: Env = q.env.parse()?;
     let mp = MiniProgramId::parse(&q.mini_program)?;
     let user = UserId::parse(&q.user)?;
     let snapshot = s.snapshot.load();
-    let explanation = snapshot.explain(app.as_str(), env, mp.as_str(), user.as_str());
+    let subject = Subject::user(user.as_str());
+    let explanation = snapshot.explain(app.as_str(), env, mp.as_str(), &subject);
     Ok(Json(explanation).into_response())
 }

@@ -1,0 +1,273 @@
+//! Turns an admin request (or a system actor's) into the [`Batch`] that would carry it
+//! out, deciding with the workflow against the current [`Replica`]. Nothing here writes:
+//! the caller commits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::ControlError;
+use super::replica::Replica;
+use crate::model::{
+    Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, HistoryEntry, InvalidValue, Millis,
+    MiniProgramId, MiniProgramVersion, Percentage, Release, ReleaseConfig, ReleaseId, Salt,
+    Status, TargetApp, TestGroup, Version,
+};
+use crate::snapshot::RouteKey;
+use crate::store::Batch;
+use crate::workflow::{self, Command, GoLive, Operation, Transition};
+
+/// `POST /v1/admin/releases`, validated.
+#[derive(Debug, Clone)]
+pub struct CreateRelease {
+    pub mini_program: MiniProgramId,
+    pub version: Version,
+    pub app: AppId,
+    pub env: Env,
+    pub config: ReleaseConfig,
+    pub test_group: Option<Arc<TestGroup>>,
+}
+
+/// What a history entry records of a command's payload.
+fn details(command: &Command) -> serde_json::Value {
+    match command {
+        Command::EditConfig(c) => json!({ "config": c }),
+        Command::SetTestGroup(g) => json!({ "test_group_size": g.len() }),
+        Command::Reject(reason) => json!({ "reason": reason }),
+        Command::GoLive(GoLive::Full) => json!({ "type": "full" }),
+        Command::GoLive(GoLive::Grayscale(p)) => json!({ "type": "grayscale", "percentage": p }),
+        Command::Apply
+        | Command::Withdraw
+        | Command::Approve
+        | Command::CompleteTesting
+        | Command::Cancel => json!({}),
+    }
+}
+
+pub(super) fn require(actor: &Actor, op: Operation) -> Result<(), ControlError> {
+    if workflow::actor_permits(actor, op) {
+        Ok(())
+    } else {
+        Err(ControlError::Forbidden {
+            role: actor.role(),
+        })
+    }
+}
+
+/// Fails with 412 when the caller's `If-Match` is not the record's revision.
+fn check_revision(if_match: Option<u64>, current: u64) -> Result<(), ControlError> {
+    match if_match.filter(|&rev| rev != current) {
+        Some(expected) => Err(ControlError::PreconditionFailed { expected, current }),
+        None => Ok(()),
+    }
+}
+
+/// Creates or replaces a target app's environment policies.
+pub fn put_app(
+    state: &Replica,
+    actor: &Actor,
+    (id, environments): (AppId, BTreeMap<Env, EnvPolicyInput>),
+    if_match: Option<u64>,
+    now: Millis,
+) -> Result<Batch, ControlError> {
+    require(actor, Operation::PutApp)?;
+    let app = build_app(id, environments, state.revision + 1, now)?;
+    if let Some(old) = state.apps.get(&app.id) {
+        check_revision(if_match, old.revision)?;
+        let removed = old.environments.keys().filter(|e| !app.environments.contains_key(e));
+        for env in removed {
+            if state.routes().any(|k| k.app == app.id && k.env == *env) {
+                return Err(ControlError::EnvironmentInUse(*env));
+            }
+        }
+    }
+    let mut batch = Batch::on(state.revision);
+    batch.records.apps.push(app);
+    Ok(batch)
+}
+
+/// Normalises a target app: production is mandatory and every policy obeys SPEC §1.
+pub fn build_app(
+    id: AppId,
+    environments: BTreeMap<Env, EnvPolicyInput>,
+    revision: u64,
+    now: Millis,
+) -> Result<TargetApp, ControlError> {
+    if !environments.contains_key(&Env::Production) {
+        return Err(ControlError::Invalid(InvalidValue::new(
+            "environments",
+            "every target app has a production environment",
+        )));
+    }
+    let environments = environments
+        .into_iter()
+        .map(|(env, input)| Ok((env, EnvPolicy::for_env(env, input)?)))
+        .collect::<Result<BTreeMap<_, _>, ControlError>>()?;
+    Ok(TargetApp {
+        id,
+        environments,
+        revision,
+        updated_at: now,
+    })
+}
+
+/// Registers a new version of a mini program; versions are immutable once uploaded.
+pub fn add_version(
+    state: &Replica,
+    actor: &Actor,
+    mut version: MiniProgramVersion,
+) -> Result<Batch, ControlError> {
+    require(actor, Operation::AddVersion)?;
+    let key = (version.mini_program.clone(), version.version.clone());
+    if state.versions.contains_key(&key) {
+        return Err(ControlError::VersionExists);
+    }
+    version.revision = state.revision + 1;
+    version.created_by = actor.name().to_owned();
+    let mut batch = Batch::on(state.revision);
+    batch.records.versions.push(version);
+    Ok(batch)
+}
+
+/// Creates a release in `new_version_created`.
+pub fn create_release(
+    state: &Replica,
+    actor: &Actor,
+    req: CreateRelease,
+    salt: Salt,
+    now: Millis,
+) -> Result<(Batch, ReleaseId), ControlError> {
+    let app = state.apps.get(&req.app).ok_or(ControlError::AppNotFound)?;
+    let version_key = (req.mini_program.clone(), req.version.clone());
+    if !state.versions.contains_key(&version_key) {
+        return Err(ControlError::VersionNotFound);
+    }
+    let existing = state.released_before(&req.mini_program, &req.version, &req.app, req.env);
+    let with_group = req.test_group.is_some();
+    workflow::decide_create(actor, req.env, app.policy(req.env), existing, with_group)?;
+    let id = state.next_release_id();
+    let mut batch = Batch::on(state.revision);
+    let release = Release {
+        id,
+        mini_program: req.mini_program,
+        version: req.version,
+        app: req.app,
+        env: req.env,
+        status: Status::NewVersionCreated,
+        percentage: Percentage::ZERO,
+        salt,
+        config: Arc::new(req.config),
+        test_group_size: req.test_group.as_ref().map_or(0, |g| g.len()),
+        applied_by: None,
+        revision: batch.revision(),
+        created_at: now,
+        updated_at: now,
+    };
+    let details = json!({ "config": release.config, "test_group_size": release.test_group_size });
+    let created = (None, Status::NewVersionCreated);
+    batch.history.push(entry(&release, actor, Action::Create, created, details));
+    batch.records.test_groups.extend(req.test_group.map(|g| (id, g)));
+    batch.records.releases.push(release);
+    Ok((batch, id))
+}
+
+/// Performs a workflow command on release `id`.
+pub fn act(
+    state: &Replica,
+    actor: &Actor,
+    id: ReleaseId,
+    command: &Command,
+    if_match: Option<u64>,
+    now: Millis,
+) -> Result<Batch, ControlError> {
+    let release = state.releases.get(&id).ok_or(ControlError::ReleaseNotFound)?;
+    let facts = state.facts(release).ok_or(ControlError::AppNotFound)?;
+    let transition = workflow::decide(&facts, command, actor)?;
+    // Checked after the workflow so a forbidden or impossible action says why, not 412.
+    check_revision(if_match, release.revision)?;
+    let mut batch = Batch::on(state.revision);
+    let next = carry_out(release, command, &transition, actor, &mut batch, now);
+    let moved = (Some(transition.from), transition.to);
+    let history = entry(&next, actor, command.action(), moved, details(command));
+    batch.history.push(history);
+    if transition.archives_previous_full {
+        let route = RouteKey::of(release);
+        if let Some(previous) = state.current_full(&route) {
+            archive(previous, id, actor, &mut batch, now);
+        }
+    }
+    batch.records.releases.push(next);
+    Ok(batch)
+}
+
+/// The release after `transition`, with the command's payload applied; a new test
+/// group goes into the batch beside it.
+fn carry_out(
+    release: &Release,
+    command: &Command,
+    transition: &Transition,
+    actor: &Actor,
+    batch: &mut Batch,
+    now: Millis,
+) -> Release {
+    let mut next = advance(release, transition.to, transition.percentage, batch, now);
+    match command {
+        Command::EditConfig(config) => next.config = Arc::clone(config),
+        Command::SetTestGroup(group) => {
+            next.test_group_size = group.len();
+            batch.records.test_groups.push((release.id, Arc::clone(group)));
+        }
+        Command::Apply
+        | Command::Withdraw
+        | Command::Approve
+        | Command::Reject(_)
+        | Command::CompleteTesting
+        | Command::GoLive(_)
+        | Command::Cancel => {}
+    }
+    if transition.starts_review() {
+        next.applied_by = Some(actor.name().to_owned());
+    } else if transition.to != Status::UnderReview {
+        next.applied_by = None;
+    }
+    next
+}
+
+/// Rule 3: the previous full release of the route, archived in the same batch.
+fn archive(previous: &Release, by: ReleaseId, actor: &Actor, batch: &mut Batch, now: Millis) {
+    let archived = advance(previous, Status::Archived, Percentage::ZERO, batch, now);
+    let moved = (Some(previous.status), Status::Archived);
+    let details = json!({ "superseded_by": by });
+    batch.history.push(entry(&archived, actor, Action::Archive, moved, details));
+    batch.records.releases.push(archived);
+}
+
+fn advance(r: &Release, to: Status, percentage: Percentage, b: &Batch, now: Millis) -> Release {
+    Release {
+        status: to,
+        percentage,
+        revision: b.revision(),
+        updated_at: now,
+        ..r.clone()
+    }
+}
+
+fn entry(
+    r: &Release,
+    actor: &Actor,
+    action: Action,
+    (from, to): (Option<Status>, Status),
+    details: serde_json::Value,
+) -> HistoryEntry {
+    HistoryEntry {
+        release_id: r.id,
+        revision: r.revision,
+        at: r.updated_at,
+        actor: actor.name().to_owned(),
+        action,
+        from,
+        to,
+        details,
+    }
+}

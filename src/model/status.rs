@@ -1,0 +1,130 @@
+//! Release statuses (SPEC §2) and what each one serves (SPEC §3): the one place that
+//! says, for every status, whether it is in flight and on which channels it answers.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::InvalidValue;
+
+/// Release statuses in API spelling (SPEC §2).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NewVersionCreated,
+    UnderReview,
+    PilotTesting,
+    ReleasePreparation,
+    GrayscaleRelease,
+    FullRelease,
+    Canceled,
+    Archived,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::NewVersionCreated,
+        Status::UnderReview,
+        Status::PilotTesting,
+        Status::ReleasePreparation,
+        Status::GrayscaleRelease,
+        Status::FullRelease,
+        Status::Canceled,
+        Status::Archived,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::NewVersionCreated => "new_version_created",
+            Status::UnderReview => "under_review",
+            Status::PilotTesting => "pilot_testing",
+            Status::ReleasePreparation => "release_preparation",
+            Status::GrayscaleRelease => "grayscale_release",
+            Status::FullRelease => "full_release",
+            Status::Canceled => "canceled",
+            Status::Archived => "archived",
+        }
+    }
+
+    /// In flight: at most one per (mini program, release target) at a time (rule 2).
+    pub fn is_in_flight(self) -> bool {
+        match self {
+            Status::UnderReview
+            | Status::PilotTesting
+            | Status::ReleasePreparation
+            | Status::GrayscaleRelease => true,
+            Status::NewVersionCreated
+            | Status::FullRelease
+            | Status::Canceled
+            | Status::Archived => false,
+        }
+    }
+}
+
+impl FromStr for Status {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, InvalidValue> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| InvalidValue::new("status", format!("unknown status {s:?}")))
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which rule of SPEC §3 picked the version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Pilot,
+    Grayscale,
+    Full,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Pilot => "pilot",
+            Channel::Grayscale => "grayscale",
+            Channel::Full => "full",
+        }
+    }
+}
+
+/// What a release in some status answers resolves with (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serving {
+    /// Nobody gets this release.
+    Nothing,
+    /// Its pilot test group gets it (`pilot` channel).
+    Pilot,
+    /// Its pilot test group, then everybody whose bucket is under its percentage.
+    PilotAndGrayscale,
+    /// Everybody the route's in-flight release does not take (`full` channel).
+    Full,
+}
+
+impl Status {
+    /// Which channels a release in this status serves on; the snapshot is built from it.
+    pub fn serving(self) -> Serving {
+        match self {
+            Status::PilotTesting => Serving::Pilot,
+            Status::GrayscaleRelease => Serving::PilotAndGrayscale,
+            Status::FullRelease => Serving::Full,
+            Status::NewVersionCreated
+            | Status::UnderReview
+            | Status::ReleasePreparation
+            | Status::Canceled
+            | Status::Archived => Serving::Nothing,
+        }
+    }
+}

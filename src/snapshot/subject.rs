@@ -1,0 +1,41 @@
+//! Who a resolve is for: the user, and the client's attributes (SPEC §10). Attributes are
+//! carried but not yet read: targeting plugs in here without touching every signature.
+
+/// The client attributes of a resolve (`attr.os=android`, …), borrowed from the request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Attributes<'a>(&'a [(&'a str, &'a str)]);
+
+impl<'a> Attributes<'a> {
+    /// No attributes.
+    pub const NONE: Attributes<'static> = Attributes(&[]);
+
+    pub fn new(pairs: &'a [(&'a str, &'a str)]) -> Attributes<'a> {
+        Attributes(pairs)
+    }
+
+    /// The value of attribute `name`, if the client sent it.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One resolve's subject: a validated user id and the client's attributes.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub user: &'a str,
+    pub attributes: Attributes<'a>,
+}
+
+impl<'a> Subject<'a> {
+    /// A user without attributes.
+    pub fn user(user: &'a str) -> Subject<'a> {
+        Subject {
+            user,
+            attributes: Attributes::NONE,
+        }
+    }
+}

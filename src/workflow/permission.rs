@@ -1,0 +1,52 @@
+//! The permission table: which role may perform which operation (SPEC §2 "who", §4), and
+//! what the gateway's own actors may do.
+
+use crate::model::{Action, Actor, Role, SystemActor};
+
+/// Everything a token can ask of the admin API, for the one permission table below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Any GET of the admin API (apps, versions, releases, history, explain).
+    Read,
+    /// `PUT /v1/admin/apps/{app}`: the super-app side owns its target apps.
+    PutApp,
+    /// `POST /v1/admin/mini-programs/{mp}/versions`.
+    AddVersion,
+    /// A release workflow action.
+    Release(Action),
+}
+
+/// The permission table: which role may perform which operation.
+pub fn permits(role: Role, op: Operation) -> bool {
+    use Role::{Admin, Developer, Reviewer};
+    match op {
+        Operation::Read => true,
+        Operation::PutApp => role == Reviewer,
+        Operation::AddVersion => matches!(role, Developer | Admin),
+        Operation::Release(action) => match action {
+            Action::Create
+            | Action::EditConfig
+            | Action::SetTestGroup
+            | Action::Apply
+            | Action::Withdraw => matches!(role, Developer | Admin),
+            Action::Approve | Action::Reject => role == Reviewer,
+            Action::CompleteTesting | Action::GoLive | Action::Cancel => role == Admin,
+            // An effect of another action, never requested.
+            Action::Archive => false,
+        },
+    }
+}
+
+/// Whether `actor` may perform `op`: a person by their role, the system by its job
+/// (a plan goes live step by step, a guard cancels a regressing release).
+pub fn actor_permits(actor: &Actor, op: Operation) -> bool {
+    match actor {
+        Actor::Person { role, .. } => permits(*role, op),
+        Actor::System(SystemActor::Plan) => {
+            matches!(op, Operation::Read | Operation::Release(Action::GoLive))
+        }
+        Actor::System(SystemActor::Guard) => {
+            matches!(op, Operation::Read | Operation::Release(Action::Cancel))
+        }
+    }
+}
