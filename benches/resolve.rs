@@ -16,9 +16,11 @@ use criterion::{
 use graygate::bucket;
 use graygate::http::client_api;
 use graygate::metrics::Metrics;
-use graygate::model::{AppId, Env, MiniProgramId, Percentage, Status, Version};
-use graygate::release::{Release, ReleaseConfig, RouteKey, TestGroup};
-use graygate::snapshot::{ReleaseInput, Route, Snapshot};
+use graygate::model::{
+    AppId, Env, MiniProgramId, Percentage, Release, ReleaseConfig, Salt, Status, TestGroup,
+    Version,
+};
+use graygate::snapshot::{ReleaseInput, Route, RouteKey, Snapshot, Subject};
 use hashbrown::HashMap;
 
 /// Route-table sizes for the scaling benches (mini programs in the snapshot).
@@ -104,7 +106,7 @@ impl Input {
             env: key.env,
             status,
             percentage: Percentage::from_percent(percentage).expect("percentage"),
-            salt: format!("{:016x}", mix(id)),
+            salt: Salt::parse(&format!("{:016x}", mix(id))).expect("a salt"),
             config: Arc::new(ReleaseConfig::try_from(config).expect("valid config")),
             test_group_size: 0, // the snapshot takes the group itself, not its size
             applied_by: None,
@@ -257,7 +259,7 @@ impl Query {
     }
 
     fn resolve<'s>(&self, snapshot: &'s Snapshot) -> Option<&'s Bytes> {
-        let served = snapshot.resolve(&self.app, self.env, &self.mini_program, &self.user)?;
+        let served = snapshot.resolve(&self.app, self.env, &self.mini_program, &Subject::user(&self.user))?;
         Some(&served.fragment)
     }
 }
@@ -277,7 +279,7 @@ fn rotate<T, R>(b: &mut Bencher<'_>, items: &[T], mut f: impl FnMut(&T) -> R) {
 
 /// The body of `GET /v1/resolve`, by the handler's own code (counters included).
 fn resolve_body(snapshot: &Snapshot, q: &Query) -> Option<Vec<u8>> {
-    let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &q.user)?;
+    let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &Subject::user(&q.user))?;
     served.counters.inc();
     Some(client_api::answer_body(snapshot, served))
 }
@@ -285,7 +287,7 @@ fn resolve_body(snapshot: &Snapshot, q: &Query) -> Option<Vec<u8>> {
 /// The body of `POST /v1/resolve` without `mini_programs`, by the handler's own code:
 /// every mini program of the target for one user, each answer counted.
 fn batch_body(snapshot: &Snapshot, app: &str, env: Env, user: &str) -> Vec<u8> {
-    client_api::batch_body(snapshot, app, env, user, None)
+    client_api::batch_body(snapshot, app, env, &Subject::user(user), None)
 }
 
 fn bench_bucket(c: &mut Criterion) {
@@ -329,7 +331,7 @@ fn bench_resolve(c: &mut Criterion) {
         // What the handler adds for metrics: the answer's pre-bound counters.
         g.bench_with_input(BenchmarkId::new("snapshot+count", n), &queries, |b, qs| {
             rotate(b, qs, |q| {
-                let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &q.user);
+                let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &Subject::user(&q.user));
                 served.map(|s| s.counters.inc()).is_some()
             })
         });
@@ -389,7 +391,7 @@ fn bench_batch(c: &mut Criterion) {
     g.bench_with_input(BenchmarkId::new("resolve_only", n), &users, |b, users| {
         rotate(b, users, |u| {
             let routes = snapshot.target(app, env).into_iter().flat_map(|t| t.iter());
-            routes.filter(|(_, r)| r.resolve(u).is_some()).count()
+            routes.filter(|(_, r)| r.resolve(&Subject::user(u)).is_some()).count()
         })
     });
     g.bench_with_input(BenchmarkId::new("with_body", n), &users, |b, users| {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use graygate::config::Config;
 use graygate::model::{AppId, MiniProgramId, Percentage, UserId, Version};
-use graygate::release::{ReleaseConfig, TestGroup};
+use graygate::model::{ReleaseConfig, TestGroup};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

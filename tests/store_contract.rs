@@ -5,13 +5,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use graygate::model::{AppId, Env, EnvPolicy, MiniProgramId, Percentage, Status, Version};
-use graygate::release::{App, Batch, HistoryEntry, MiniProgramVersion, Release, TestGroup};
+use graygate::model::{
+    Action, AppId, Env, EnvPolicy, HistoryEntry, MiniProgramId, MiniProgramVersion, PackageUrl,
+    Percentage, Release, Salt, Status, TargetApp, TestGroup, Version,
+};
 use graygate::store::embedded::EmbeddedStore;
 use graygate::store::redis::RedisStore;
-use graygate::store::{Store, StoreError};
+use graygate::store::{Batch, Records, Store, StoreError};
 
-fn app(revision: u64) -> App {
+fn app(revision: u64) -> TargetApp {
     let mut environments = BTreeMap::new();
     environments.insert(
         Env::Production,
@@ -20,7 +22,7 @@ fn app(revision: u64) -> App {
             pilot_testing: true,
         },
     );
-    App {
+    TargetApp {
         id: AppId::parse("superapp-a").expect("id"),
         environments,
         revision,
@@ -32,7 +34,7 @@ fn version(v: &str, revision: u64) -> MiniProgramVersion {
     MiniProgramVersion {
         mini_program: MiniProgramId::parse("mp-coupons").expect("id"),
         version: Version::parse(v).expect("version"),
-        package_url: format!("https://cdn.example.com/{v}.zip"),
+        package_url: PackageUrl::parse(&format!("https://cdn.example.com/{v}.zip")).expect("url"),
         sha256: None,
         created_by: "dev".into(),
         created_at: 1,
@@ -49,7 +51,7 @@ fn release(id: u64, status: Status, revision: u64) -> Release {
         env: Env::Production,
         status,
         percentage: Percentage::ZERO,
-        salt: "0123456789abcdef".into(),
+        salt: Salt::parse("0123456789abcdef").expect("salt"),
         config: Arc::default(),
         test_group_size: 0,
         applied_by: None,
@@ -65,7 +67,7 @@ fn history(id: u64, revision: u64, to: Status) -> HistoryEntry {
         revision,
         at: 1,
         actor: "dev".into(),
-        action: "create".into(),
+        action: Action::Create,
         from: None,
         to,
         details: serde_json::json!({}),
@@ -82,9 +84,13 @@ async fn contract(store: Arc<dyn Store>) {
     // Revision 1: an app and a version.
     let b1 = Batch {
         base_revision: 0,
-        apps: vec![app(1)],
-        versions: vec![version("1.1.0", 1)],
-        ..Batch::default()
+        records: Records {
+            revision: 0 + 1,
+            apps: vec![app(1)],
+            versions: vec![version("1.1.0", 1)],
+            ..Records::default()
+        },
+        history: Vec::new(),
     };
     store.commit(Arc::new(b1)).await.expect("commit 1");
     assert_eq!(store.revision().await.expect("revision"), 1);
@@ -102,18 +108,25 @@ async fn contract(store: Arc<dyn Store>) {
     let group = Arc::new(TestGroup::parse(&["alice", "bob"]).expect("group"));
     let b2 = Batch {
         base_revision: 1,
-        releases: vec![r1.clone()],
-        test_groups: vec![(1, Arc::clone(&group))],
+        records: Records {
+            revision: 1 + 1,
+            releases: vec![r1.clone()],
+            test_groups: vec![(1, Arc::clone(&group))],
+            ..Records::default()
+        },
         history: vec![history(1, 2, Status::NewVersionCreated)],
-        ..Batch::default()
     };
     store.commit(Arc::new(b2)).await.expect("commit 2");
 
     // A batch decided on a stale revision is refused and changes nothing.
     let stale = Batch {
         base_revision: 1,
-        releases: vec![release(2, Status::UnderReview, 2)],
-        ..Batch::default()
+        records: Records {
+            revision: 1 + 1,
+            releases: vec![release(2, Status::UnderReview, 2)],
+            ..Records::default()
+        },
+        history: Vec::new(),
     };
     match store.commit(Arc::new(stale)).await {
         Err(StoreError::Conflict {
@@ -127,9 +140,12 @@ async fn contract(store: Arc<dyn Store>) {
     let r1b = release(1, Status::UnderReview, 3);
     let b3 = Batch {
         base_revision: 2,
-        releases: vec![r1b.clone()],
+        records: Records {
+            revision: 2 + 1,
+            releases: vec![r1b.clone()],
+            ..Records::default()
+        },
         history: vec![history(1, 3, Status::UnderReview)],
-        ..Batch::default()
     };
     store.commit(Arc::new(b3)).await.expect("commit 3");
 
@@ -172,8 +188,12 @@ async fn one_writer_wins(a: Arc<dyn Store>, b: Arc<dyn Store>) {
     let batch = |id| {
         Arc::new(Batch {
             base_revision: base,
-            releases: vec![release(id, Status::NewVersionCreated, base + 1)],
-            ..Batch::default()
+            records: Records {
+                revision: base + 1,
+                releases: vec![release(id, Status::NewVersionCreated, base + 1)],
+                ..Records::default()
+            },
+            history: Vec::new(),
         })
     };
     let (ra, rb) = tokio::join!(a.commit(batch(10)), b.commit(batch(11)));
@@ -288,8 +308,12 @@ async fn redis_namespaces_are_isolated() {
     let b = RedisStore::connect(&url, &nb).await.expect("connect");
     let batch = Batch {
         base_revision: 0,
-        apps: vec![app(1)],
-        ..Batch::default()
+        records: Records {
+            revision: 0 + 1,
+            apps: vec![app(1)],
+            ..Records::default()
+        },
+        history: Vec::new(),
     };
     a.commit(Arc::new(batch)).await.expect("commit");
     assert_eq!(a.revision().await.expect("a"), 1);
