@@ -17,8 +17,7 @@ use graygate::bucket;
 use graygate::http::client_api;
 use graygate::metrics::Metrics;
 use graygate::model::{
-    AppId, Env, MiniProgramId, Percentage, Release, ReleaseConfig, Salt, Status, TestGroup,
-    Version,
+    AppId, Env, MiniProgramId, Percentage, Release, ReleaseConfig, Salt, Status, TestGroup, Version,
 };
 use graygate::snapshot::{ReleaseInput, Route, RouteKey, Snapshot, Subject};
 use hashbrown::HashMap;
@@ -259,7 +258,12 @@ impl Query {
     }
 
     fn resolve<'s>(&self, snapshot: &'s Snapshot) -> Option<&'s Bytes> {
-        let served = snapshot.resolve(&self.app, self.env, &self.mini_program, &Subject::user(&self.user))?;
+        let served = snapshot.resolve(
+            &self.app,
+            self.env,
+            &self.mini_program,
+            &Subject::user(&self.user),
+        )?;
         Some(&served.fragment)
     }
 }
@@ -331,7 +335,8 @@ fn bench_resolve(c: &mut Criterion) {
         // What the handler adds for metrics: the answer's pre-bound counters.
         g.bench_with_input(BenchmarkId::new("snapshot+count", n), &queries, |b, qs| {
             rotate(b, qs, |q| {
-                let served = snapshot.resolve(&q.app, q.env, &q.mini_program, &Subject::user(&q.user));
+                let served =
+                    snapshot.resolve(&q.app, q.env, &q.mini_program, &Subject::user(&q.user));
                 served.map(|s| s.counters.inc()).is_some()
             })
         });
@@ -391,7 +396,9 @@ fn bench_batch(c: &mut Criterion) {
     g.bench_with_input(BenchmarkId::new("resolve_only", n), &users, |b, users| {
         rotate(b, users, |u| {
             let routes = snapshot.target(app, env).into_iter().flat_map(|t| t.iter());
-            routes.filter(|(_, r)| r.resolve(&Subject::user(u)).is_some()).count()
+            routes
+                .filter(|(_, r)| r.resolve(&Subject::user(u)).is_some())
+                .count()
         })
     });
     g.bench_with_input(BenchmarkId::new("with_body", n), &users, |b, users| {

@@ -14,8 +14,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
-use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, Version};
 use crate::model::ReleaseId;
+use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, Version};
 
 mod client;
 mod render;

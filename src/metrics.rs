@@ -29,24 +29,49 @@ impl std::ops::Deref for Metrics {
     }
 }
 
-/// The series behind [`Metrics`].
+/// The series behind [`Metrics`], by subsystem.
 pub struct Series {
     registry: Registry,
-    resolve_requests: IntCounterVec,
-    pub resolve_duration: Histogram,
+    pub resolve: ResolveSeries,
+    pub rollout: RolloutSeries,
+    pub snapshot: SnapshotSeries,
+    pub store: StoreSeries,
+    pub admin: AdminSeries,
+}
+
+/// The hot path: answers by channel, their latency, and answers per served version.
+pub struct ResolveSeries {
+    requests: IntCounterVec,
+    pub duration: Histogram,
     served: IntCounterVec,
-    release_percentage: GaugeVec,
+}
+
+/// Where releases stand: percentages, statuses, workflow actions.
+pub struct RolloutSeries {
+    percentage: GaugeVec,
     pub releases: IntGaugeVec,
     workflow_actions: IntCounterVec,
-    pub snapshot_revision: IntGauge,
-    pub snapshot_swaps: IntCounter,
-    pub snapshot_build: Histogram,
-    /// The store's revision at the last check: above `snapshot_revision` means this node lags.
-    pub store_revision: IntGauge,
+}
+
+/// Snapshot swaps: the revision served, how many, how long each build took.
+pub struct SnapshotSeries {
+    pub revision: IntGauge,
+    pub swaps: IntCounter,
+    pub build: Histogram,
+}
+
+/// The store as this node sees it.
+pub struct StoreSeries {
+    /// The store's revision at the last check: above the snapshot's means this node lags.
+    pub revision: IntGauge,
     /// 1 while the last store check succeeded.
-    pub store_up: IntGauge,
-    store_errors: IntCounterVec,
-    admin_requests: IntCounterVec,
+    pub up: IntGauge,
+    errors: IntCounterVec,
+}
+
+/// The admin API and both listeners' request handling.
+pub struct AdminSeries {
+    requests: IntCounterVec,
     pub auth_failures: IntCounter,
     pub panics: IntCounter,
 }
@@ -83,167 +108,168 @@ fn build<T, E: std::fmt::Debug>(r: Result<T, E>, what: &str) -> T {
     }
 }
 
-macro_rules! register {
-    ($registry:expr, $metric:expr, $name:expr) => {{
-        let m = build($metric, $name);
-        build($registry.register(Box::new(m.clone())), $name);
+/// Registers series in one registry; every definition is static, so a failure is a
+/// programming error (see [`build`]).
+struct Registrar<'a>(&'a Registry);
+
+impl Registrar<'_> {
+    fn add<T: prometheus::core::Collector + Clone + 'static>(
+        &self,
+        metric: prometheus::Result<T>,
+        name: &str,
+    ) -> T {
+        let m = build(metric, name);
+        build(self.0.register(Box::new(m.clone())), name);
         m
-    }};
+    }
+
+    fn counter_vec(&self, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+        self.add(IntCounterVec::new(Opts::new(name, help), labels), name)
+    }
+
+    fn counter(&self, name: &str, help: &str) -> IntCounter {
+        self.add(IntCounter::with_opts(Opts::new(name, help)), name)
+    }
+
+    fn gauge(&self, name: &str, help: &str) -> IntGauge {
+        self.add(IntGauge::with_opts(Opts::new(name, help)), name)
+    }
+
+    /// Exponential buckets from `start`, doubling 20 times.
+    fn histogram(&self, name: &str, help: &str, start: f64) -> Histogram {
+        let buckets = build(prometheus::exponential_buckets(start, 2.0, 20), name);
+        let opts = HistogramOpts::new(name, help).buckets(buckets);
+        self.add(Histogram::with_opts(opts), name)
+    }
+}
+
+impl ResolveSeries {
+    fn new(r: &Registrar<'_>) -> ResolveSeries {
+        ResolveSeries {
+            requests: r.counter_vec(
+                "resolve_requests_total",
+                "Resolve requests by target and channel (pilot, grayscale, full, none, error).",
+                &["app", "env", "channel"],
+            ),
+            duration: r.histogram(
+                "resolve_duration_seconds",
+                "Time to answer one resolve request, in the handler.",
+                0.000_001,
+            ),
+            served: r.counter_vec(
+                "served_total",
+                "Answers per served version and channel, for in-flight and current full releases.",
+                &["app", "env", "mini_program", "version", "channel"],
+            ),
+        }
+    }
+}
+
+impl RolloutSeries {
+    fn new(r: &Registrar<'_>) -> RolloutSeries {
+        let percentage = GaugeVec::new(
+            Opts::new(
+                "release_percentage",
+                "Grayscale percentage of each in-flight release (0 while pilot testing).",
+            ),
+            &["app", "env", "mini_program", "version"],
+        );
+        RolloutSeries {
+            percentage: r.add(percentage, "release_percentage"),
+            releases: r.add(
+                IntGaugeVec::new(
+                    Opts::new("releases", "Releases by target and status."),
+                    &["app", "env", "status"],
+                ),
+                "releases",
+            ),
+            workflow_actions: r.counter_vec(
+                "workflow_actions_total",
+                "Workflow actions by outcome (accepted, refused, error).",
+                &["action", "outcome"],
+            ),
+        }
+    }
+}
+
+impl SnapshotSeries {
+    fn new(r: &Registrar<'_>) -> SnapshotSeries {
+        SnapshotSeries {
+            revision: r.gauge(
+                "snapshot_revision",
+                "Revision of the snapshot this node serves.",
+            ),
+            swaps: r.counter("snapshot_swaps_total", "Snapshots swapped in."),
+            build: r.histogram(
+                "snapshot_build_seconds",
+                "Time to build a new snapshot.",
+                0.000_01,
+            ),
+        }
+    }
+}
+
+impl StoreSeries {
+    fn new(r: &Registrar<'_>) -> StoreSeries {
+        StoreSeries {
+            revision: r.gauge(
+                "store_revision",
+                "Store revision seen at the last periodic check.",
+            ),
+            up: r.gauge(
+                "store_up",
+                "1 if the store answered the last periodic check, else 0.",
+            ),
+            errors: r.counter_vec(
+                "store_errors_total",
+                "Store operations that failed, by operation.",
+                &["op"],
+            ),
+        }
+    }
+}
+
+impl AdminSeries {
+    fn new(r: &Registrar<'_>) -> AdminSeries {
+        AdminSeries {
+            requests: r.counter_vec(
+                "admin_requests_total",
+                "Admin API requests by route and status.",
+                &["route", "status"],
+            ),
+            auth_failures: r.counter(
+                "auth_failures_total",
+                "Admin requests refused for a missing or invalid token.",
+            ),
+            panics: r.counter(
+                "panics_total",
+                "Requests whose handler panicked (answered 500).",
+            ),
+        }
+    }
 }
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let r =
-            Registry::new_custom(Some("graygate".into()), None).unwrap_or_else(|_| Registry::new());
-        let opts = |name: &str, help: &str| Opts::new(name, help);
-        let hist = |name: &str, help: &str, buckets: Vec<f64>| {
-            HistogramOpts::new(name, help).buckets(buckets)
-        };
+        let registry = build(
+            Registry::new_custom(Some("graygate".into()), None),
+            "the graygate registry",
+        );
         #[cfg(target_os = "linux")]
         {
             let pc = prometheus::process_collector::ProcessCollector::for_self();
-            let _ = r.register(Box::new(pc));
+            let _ = registry.register(Box::new(pc));
         }
-        Metrics(std::sync::Arc::new(Series {
-            resolve_requests: register!(
-                r,
-                IntCounterVec::new(
-                    opts(
-                        "resolve_requests_total",
-                        "Resolve requests by target and channel (pilot, grayscale, full, none, error)."
-                    ),
-                    &["app", "env", "channel"]
-                ),
-                "resolve_requests_total"
-            ),
-            resolve_duration: register!(
-                r,
-                Histogram::with_opts(hist(
-                    "resolve_duration_seconds",
-                    "Time to answer one resolve request, in the handler.",
-                    prometheus::exponential_buckets(0.000_001, 2.0, 20).unwrap_or_default()
-                )),
-                "resolve_duration_seconds"
-            ),
-            served: register!(
-                r,
-                IntCounterVec::new(
-                    opts(
-                        "served_total",
-                        "Answers per served version and channel, for in-flight and current full releases."
-                    ),
-                    &["app", "env", "mini_program", "version", "channel"]
-                ),
-                "served_total"
-            ),
-            release_percentage: register!(
-                r,
-                GaugeVec::new(
-                    opts(
-                        "release_percentage",
-                        "Grayscale percentage of each in-flight release (0 while pilot testing)."
-                    ),
-                    &["app", "env", "mini_program", "version"]
-                ),
-                "release_percentage"
-            ),
-            releases: register!(
-                r,
-                IntGaugeVec::new(
-                    opts("releases", "Releases by target and status."),
-                    &["app", "env", "status"]
-                ),
-                "releases"
-            ),
-            workflow_actions: register!(
-                r,
-                IntCounterVec::new(
-                    opts(
-                        "workflow_actions_total",
-                        "Workflow actions by outcome (accepted, refused, error)."
-                    ),
-                    &["action", "outcome"]
-                ),
-                "workflow_actions_total"
-            ),
-            snapshot_revision: register!(
-                r,
-                IntGauge::with_opts(opts(
-                    "snapshot_revision",
-                    "Revision of the snapshot this node serves."
-                )),
-                "snapshot_revision"
-            ),
-            snapshot_swaps: register!(
-                r,
-                IntCounter::with_opts(opts("snapshot_swaps_total", "Snapshots swapped in.")),
-                "snapshot_swaps_total"
-            ),
-            snapshot_build: register!(
-                r,
-                Histogram::with_opts(hist(
-                    "snapshot_build_seconds",
-                    "Time to build a new snapshot.",
-                    prometheus::exponential_buckets(0.000_01, 2.0, 20).unwrap_or_default()
-                )),
-                "snapshot_build_seconds"
-            ),
-            store_revision: register!(
-                r,
-                IntGauge::with_opts(opts(
-                    "store_revision",
-                    "Store revision seen at the last periodic check."
-                )),
-                "store_revision"
-            ),
-            store_up: register!(
-                r,
-                IntGauge::with_opts(opts(
-                    "store_up",
-                    "1 if the store answered the last periodic check, else 0."
-                )),
-                "store_up"
-            ),
-            store_errors: register!(
-                r,
-                IntCounterVec::new(
-                    opts(
-                        "store_errors_total",
-                        "Store operations that failed, by operation."
-                    ),
-                    &["op"]
-                ),
-                "store_errors_total"
-            ),
-            admin_requests: register!(
-                r,
-                IntCounterVec::new(
-                    opts(
-                        "admin_requests_total",
-                        "Admin API requests by route and status."
-                    ),
-                    &["route", "status"]
-                ),
-                "admin_requests_total"
-            ),
-            auth_failures: register!(
-                r,
-                IntCounter::with_opts(opts(
-                    "auth_failures_total",
-                    "Admin requests refused for a missing or invalid token."
-                )),
-                "auth_failures_total"
-            ),
-            panics: register!(
-                r,
-                IntCounter::with_opts(opts(
-                    "panics_total",
-                    "Requests whose handler panicked (answered 500)."
-                )),
-                "panics_total"
-            ),
-            registry: r,
-        }))
+        let r = Registrar(&registry);
+        let series = Series {
+            resolve: ResolveSeries::new(&r),
+            rollout: RolloutSeries::new(&r),
+            snapshot: SnapshotSeries::new(&r),
+            store: StoreSeries::new(&r),
+            admin: AdminSeries::new(&r),
+            registry,
+        };
+        Metrics(std::sync::Arc::new(series))
     }
 
     /// The text exposition of every series.
@@ -262,14 +288,14 @@ impl Metrics {
         channel: Channel,
     ) -> ServedCounters {
         ServedCounters {
-            served: self.served.with_label_values(&[
+            served: self.resolve.served.with_label_values(&[
                 app,
                 env.as_str(),
                 mp,
                 version,
                 channel.as_str(),
             ]),
-            requests: self.resolve_requests.with_label_values(&[
+            requests: self.resolve.requests.with_label_values(&[
                 app,
                 env.as_str(),
                 channel.as_str(),
@@ -280,7 +306,7 @@ impl Metrics {
     /// Drops the per-version series of a release that no longer serves.
     pub fn forget_served(&self, app: &str, env: Env, mp: &str, version: &str) {
         for channel in [Channel::Pilot, Channel::Grayscale, Channel::Full] {
-            let _ = self.served.remove_label_values(&[
+            let _ = self.resolve.served.remove_label_values(&[
                 app,
                 env.as_str(),
                 mp,
@@ -289,44 +315,50 @@ impl Metrics {
             ]);
         }
         let _ = self
-            .release_percentage
+            .rollout
+            .percentage
             .remove_label_values(&[app, env.as_str(), mp, version]);
     }
 
     /// Drops the percentage series of a release that is no longer in flight.
     pub fn forget_percentage(&self, app: &str, env: Env, mp: &str, version: &str) {
         let _ = self
-            .release_percentage
+            .rollout
+            .percentage
             .remove_label_values(&[app, env.as_str(), mp, version]);
     }
 
     pub fn set_percentage(&self, app: &str, env: Env, mp: &str, version: &str, percent: f64) {
-        self.release_percentage
+        self.rollout
+            .percentage
             .with_label_values(&[app, env.as_str(), mp, version])
             .set(percent);
     }
 
     pub fn target_counters(&self, app: &str, env: &str) -> TargetCounters {
         TargetCounters {
-            none: self.resolve_requests.with_label_values(&[app, env, "none"]),
+            none: self.resolve.requests.with_label_values(&[app, env, "none"]),
             error: self
-                .resolve_requests
+                .resolve
+                .requests
                 .with_label_values(&[app, env, "error"]),
         }
     }
 
     pub fn workflow_action(&self, action: &str, outcome: &str) {
-        self.workflow_actions
+        self.rollout
+            .workflow_actions
             .with_label_values(&[action, outcome])
             .inc();
     }
 
     pub fn store_error(&self, op: &str) {
-        self.store_errors.with_label_values(&[op]).inc();
+        self.store.errors.with_label_values(&[op]).inc();
     }
 
     pub fn admin_request(&self, route: &str, status: &str) {
-        self.admin_requests
+        self.admin
+            .requests
             .with_label_values(&[route, status])
             .inc();
     }

@@ -203,13 +203,13 @@ async fn sync_loop(
                         tracing::info!("store reachable again");
                     }
                     health.store_reachable(true);
-                    control.metrics().store_up.set(1);
-                    control.metrics().store_revision.set(i64::try_from(rev).unwrap_or(i64::MAX));
+                    control.metrics().store.up.set(1);
+                    control.metrics().store.revision.set(i64::try_from(rev).unwrap_or(i64::MAX));
                     rev
                 }
                 Err(e) => {
                     health.store_reachable(false);
-                    control.metrics().store_up.set(0);
+                    control.metrics().store.up.set(0);
                     control.metrics().store_error("revision");
                     if std::mem::replace(&mut store_up, false) {
                         tracing::warn!(error = %e, "store unreachable; serving the last good snapshot");

@@ -11,8 +11,8 @@ use super::ControlError;
 use super::replica::Replica;
 use crate::model::{
     Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, HistoryEntry, InvalidValue, Millis,
-    MiniProgramId, MiniProgramVersion, Percentage, Release, ReleaseConfig, ReleaseId, Salt,
-    Status, TargetApp, TestGroup, Version,
+    MiniProgramId, MiniProgramVersion, Percentage, Release, ReleaseConfig, ReleaseId, Salt, Status,
+    TargetApp, TestGroup, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::Batch;
@@ -49,9 +49,7 @@ pub(super) fn require(actor: &Actor, op: Operation) -> Result<(), ControlError> 
     if workflow::actor_permits(actor, op) {
         Ok(())
     } else {
-        Err(ControlError::Forbidden {
-            role: actor.role(),
-        })
+        Err(ControlError::Forbidden { role: actor.role() })
     }
 }
 
@@ -75,7 +73,10 @@ pub fn put_app(
     let app = build_app(id, environments, state.revision + 1, now)?;
     if let Some(old) = state.apps.get(&app.id) {
         check_revision(if_match, old.revision)?;
-        let removed = old.environments.keys().filter(|e| !app.environments.contains_key(e));
+        let removed = old
+            .environments
+            .keys()
+            .filter(|e| !app.environments.contains_key(e));
         for env in removed {
             if state.routes().any(|k| k.app == app.id && k.env == *env) {
                 return Err(ControlError::EnvironmentInUse(*env));
@@ -166,8 +167,13 @@ pub fn create_release(
     };
     let details = json!({ "config": release.config, "test_group_size": release.test_group_size });
     let created = (None, Status::NewVersionCreated);
-    batch.history.push(entry(&release, actor, Action::Create, created, details));
-    batch.records.test_groups.extend(req.test_group.map(|g| (id, g)));
+    batch
+        .history
+        .push(entry(&release, actor, Action::Create, created, details));
+    batch
+        .records
+        .test_groups
+        .extend(req.test_group.map(|g| (id, g)));
     batch.records.releases.push(release);
     Ok((batch, id))
 }
@@ -181,7 +187,10 @@ pub fn act(
     if_match: Option<u64>,
     now: Millis,
 ) -> Result<Batch, ControlError> {
-    let release = state.releases.get(&id).ok_or(ControlError::ReleaseNotFound)?;
+    let release = state
+        .releases
+        .get(&id)
+        .ok_or(ControlError::ReleaseNotFound)?;
     let facts = state.facts(release).ok_or(ControlError::AppNotFound)?;
     let transition = workflow::decide(&facts, command, actor)?;
     // Checked after the workflow so a forbidden or impossible action says why, not 412.
@@ -216,7 +225,10 @@ fn carry_out(
         Command::EditConfig(config) => next.config = Arc::clone(config),
         Command::SetTestGroup(group) => {
             next.test_group_size = group.len();
-            batch.records.test_groups.push((release.id, Arc::clone(group)));
+            batch
+                .records
+                .test_groups
+                .push((release.id, Arc::clone(group)));
         }
         Command::Apply
         | Command::Withdraw
@@ -239,7 +251,9 @@ fn archive(previous: &Release, by: ReleaseId, actor: &Actor, batch: &mut Batch, 
     let archived = advance(previous, Status::Archived, Percentage::ZERO, batch, now);
     let moved = (Some(previous.status), Status::Archived);
     let details = json!({ "superseded_by": by });
-    batch.history.push(entry(&archived, actor, Action::Archive, moved, details));
+    batch
+        .history
+        .push(entry(&archived, actor, Action::Archive, moved, details));
     batch.records.releases.push(archived);
 }
 

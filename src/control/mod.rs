@@ -141,7 +141,11 @@ impl Control {
         self.commit(|s| decide::put_app(s, actor, app.clone(), if_match, now).map(Some))
             .await?;
         let state = self.state.lock().await;
-        state.apps.get(&app.0).cloned().ok_or(ControlError::AppNotFound)
+        state
+            .apps
+            .get(&app.0)
+            .cloned()
+            .ok_or(ControlError::AppNotFound)
     }
 
     pub async fn add_version(
@@ -153,7 +157,11 @@ impl Control {
         self.commit(|s| decide::add_version(s, actor, v.clone()).map(Some))
             .await?;
         let state = self.state.lock().await;
-        state.versions.get(&key).cloned().ok_or(ControlError::VersionNotFound)
+        state
+            .versions
+            .get(&key)
+            .cloned()
+            .ok_or(ControlError::VersionNotFound)
     }
 
     pub async fn create_release(

@@ -12,7 +12,12 @@ use crate::model::Release;
 use crate::snapshot::{ReleaseInput, Route, RouteKey, SnapshotCell};
 
 /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
-pub fn publish(state: &Replica, changed: BTreeSet<RouteKey>, cell: &SnapshotCell, metrics: &Metrics) {
+pub fn publish(
+    state: &Replica,
+    changed: BTreeSet<RouteKey>,
+    cell: &SnapshotCell,
+    metrics: &Metrics,
+) {
     let started = Instant::now();
     let old = cell.load();
     let mut retired = Retired::default();
@@ -34,14 +39,16 @@ pub fn publish(state: &Replica, changed: BTreeSet<RouteKey>, cell: &SnapshotCell
     retired.forget(metrics);
     for ((app, env, status), n) in state.status_counts() {
         let labels = [app.as_str(), env.as_str(), status.as_str()];
-        metrics.releases.with_label_values(&labels).set(*n);
+        metrics.rollout.releases.with_label_values(&labels).set(*n);
     }
     metrics
-        .snapshot_build
+        .snapshot
+        .build
         .observe(started.elapsed().as_secs_f64());
-    metrics.snapshot_swaps.inc();
+    metrics.snapshot.swaps.inc();
     metrics
-        .snapshot_revision
+        .snapshot
+        .revision
         .set(i64::try_from(state.revision).unwrap_or(i64::MAX));
 }
 

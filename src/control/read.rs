@@ -5,8 +5,8 @@
 use super::decide::require;
 use super::{Control, ControlError};
 use crate::model::{
-    Action, Actor, AppId, Env, HistoryEntry, MiniProgramId, MiniProgramVersion, Release,
-    ReleaseId, Status, TargetApp,
+    Action, Actor, AppId, Env, HistoryEntry, MiniProgramId, MiniProgramVersion, Release, ReleaseId,
+    Status, TargetApp,
 };
 use crate::workflow::{Operation, allowed_actions};
 
@@ -21,7 +21,9 @@ pub struct ReleaseFilter {
 
 impl ReleaseFilter {
     fn admits(&self, r: &Release) -> bool {
-        self.mini_program.as_ref().is_none_or(|m| *m == r.mini_program)
+        self.mini_program
+            .as_ref()
+            .is_none_or(|m| *m == r.mini_program)
             && self.app.as_ref().is_none_or(|a| *a == r.app)
             && self.env.is_none_or(|e| e == r.env)
             && self.status.is_none_or(|s| s == r.status)
@@ -37,7 +39,10 @@ pub struct ReleaseInfo {
 
 impl ReleaseInfo {
     fn new(state: &super::Replica, r: &Release) -> ReleaseInfo {
-        let allowed_actions = state.facts(r).map(|f| allowed_actions(&f)).unwrap_or_default();
+        let allowed_actions = state
+            .facts(r)
+            .map(|f| allowed_actions(&f))
+            .unwrap_or_default();
         ReleaseInfo {
             release: r.clone(),
             allowed_actions,
@@ -82,7 +87,10 @@ impl Control {
     pub async fn release(&self, actor: &Actor, id: ReleaseId) -> Result<ReleaseInfo, ControlError> {
         require(actor, Operation::Read)?;
         let state = self.state.lock().await;
-        let r = state.releases.get(&id).ok_or(ControlError::ReleaseNotFound)?;
+        let r = state
+            .releases
+            .get(&id)
+            .ok_or(ControlError::ReleaseNotFound)?;
         Ok(ReleaseInfo::new(&state, r))
     }
 

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::model::{
-    AppId, Env, MiniProgramId, MiniProgramVersion, Release, ReleaseId, Serving, Status,
-    TargetApp, TestGroup, Version,
+    AppId, Env, MiniProgramId, MiniProgramVersion, Release, ReleaseId, Serving, Status, TargetApp,
+    TestGroup, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Records};
@@ -69,7 +69,10 @@ impl Replica {
             .status_counts
             .entry((r.app.clone(), r.env, r.status))
             .or_default() += 1;
-        self.routes.entry(RouteKey::of(&r)).or_default().insert(r.id);
+        self.routes
+            .entry(RouteKey::of(&r))
+            .or_default()
+            .insert(r.id);
         let once = (
             r.mini_program.clone(),
             r.version.clone(),

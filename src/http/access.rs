@@ -132,7 +132,7 @@ pub async fn authorize(State(s): State<AdminState>, mut req: Request, next: Next
     let actor = match s.auth.authenticate(header) {
         Ok(actor) => actor,
         Err(e) => {
-            s.metrics.auth_failures.inc();
+            s.metrics.admin.auth_failures.inc();
             return e.into_response();
         }
     };

@@ -89,7 +89,7 @@ where
             .map(Authenticated)
             .inspect_err(|_| {
                 let metrics: crate::metrics::Metrics = axum::extract::FromRef::from_ref(state);
-                metrics.auth_failures.inc();
+                metrics.admin.auth_failures.inc();
             })
     }
 }
@@ -116,9 +116,13 @@ mod tests {
     #[test]
     fn bearer_tokens_map_to_their_actor() {
         let a = auth();
-        let alice = a.authenticate(Some(b"Bearer s3cret")).map(|x| x.name().to_owned());
+        let alice = a
+            .authenticate(Some(b"Bearer s3cret"))
+            .map(|x| x.name().to_owned());
         assert_eq!(alice.ok().as_deref(), Some("alice"));
-        let rita = a.authenticate(Some(b"bearer other")).map(|x| x.role().expect("a person"));
+        let rita = a
+            .authenticate(Some(b"bearer other"))
+            .map(|x| x.role().expect("a person"));
         assert_eq!(rita.ok(), Some(Role::Reviewer));
         for bad in [
             None,

@@ -48,7 +48,9 @@ impl<S: Send + Sync, T> FromRequest<S> for Body<T> {
                 bytes,
                 _shape: PhantomData,
             }),
-            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(RequestError::PayloadTooLarge),
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(RequestError::PayloadTooLarge)
+            }
             Err(r) => Err(RequestError::BadRequest(r.body_text())),
         }
     }

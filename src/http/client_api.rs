@@ -198,7 +198,8 @@ pub fn resolve_now(s: &ClientState, uri: &Uri, headers: &HeaderMap) -> Response 
         Err(e) => e.into_response(),
     };
     s.metrics
-        .resolve_duration
+        .resolve
+        .duration
         .observe(started.elapsed().as_secs_f64());
     response
 }
@@ -281,7 +282,8 @@ pub async fn resolve_batch(State(s): State<ClientState>, body: Body<BatchRequest
         }
     };
     s.metrics
-        .resolve_duration
+        .resolve
+        .duration
         .observe(started.elapsed().as_secs_f64());
     response
 }

@@ -47,7 +47,7 @@ impl hyper::service::Service<Request<Incoming>> for ClientService {
             resolve_now(&self.state, req.uri(), req.headers())
         }));
         Either::Left(ready(Ok(answer.unwrap_or_else(|_| {
-            self.state.metrics.panics.inc();
+            self.state.metrics.admin.panics.inc();
             tracing::error!("resolve panicked; answered 500");
             ApiError::Internal.into_response()
         }))))

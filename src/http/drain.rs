@@ -29,6 +29,8 @@ pub async fn read_small_bodies(req: Request, next: Next) -> Response {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(_) => RequestError::BadRequest("the request body could not be read".into()).into_response(),
+        Err(_) => {
+            RequestError::BadRequest("the request body could not be read".into()).into_response()
+        }
     }
 }

@@ -169,7 +169,10 @@ impl ApiError {
 
 /// `apply, withdraw, …`: what `POST /v1/admin/releases/{id}/{action}` takes.
 fn posted_actions() -> String {
-    Action::posted().map(Action::as_str).collect::<Vec<_>>().join(", ")
+    Action::posted()
+        .map(Action::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn request_parts(e: &RequestError) -> (StatusCode, ErrorCode, Option<Value>) {

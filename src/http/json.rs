@@ -22,7 +22,9 @@ pub fn to_body<T: Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
 pub fn response(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, CONTENT_TYPE);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, CONTENT_TYPE);
     response
 }
 

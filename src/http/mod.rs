@@ -9,9 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -162,7 +162,7 @@ async fn deadline(
 /// Layers every router gets: a request deadline, and a panic in one request answers
 /// 500 (and is counted) instead of tearing down the connection.
 fn harden(router: Router, limits: &LimitsConfig, metrics: &Metrics) -> Router {
-    let panics = metrics.panics.clone();
+    let panics = metrics.admin.panics.clone();
     let on_panic = move |_: Box<dyn std::any::Any + Send>| {
         panics.inc();
         tracing::error!("a request handler panicked; answered 500");
@@ -272,7 +272,7 @@ mod tests {
         let (status, body) = answer(router).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(body.contains("\"code\":\"internal\""), "{body}");
-        assert_eq!(metrics.panics.get(), 1);
+        assert_eq!(metrics.admin.panics.get(), 1);
     }
 
     #[tokio::test]

@@ -98,7 +98,11 @@ static DOCUMENT: LazyLock<Option<axum::body::Bytes>> =
         content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
     match DOCUMENT.as_ref() {
-        Some(body) => ([(header::CONTENT_TYPE, super::json::CONTENT_TYPE)], body.clone()).into_response(),
+        Some(body) => (
+            [(header::CONTENT_TYPE, super::json::CONTENT_TYPE)],
+            body.clone(),
+        )
+            .into_response(),
         None => super::error::ApiError::Internal.into_response(),
     }
 }

@@ -15,9 +15,9 @@ fn decode(raw: &str) -> Result<Cow<'_, str>, RequestError> {
     }
     let spaced = raw.replace('+', " ");
     let bytes: Vec<u8> = percent_decode(spaced.as_bytes()).collect();
-    String::from_utf8(bytes)
-        .map(Cow::Owned)
-        .map_err(|_| RequestError::BadRequest("query parameters must be percent-encoded UTF-8".into()))
+    String::from_utf8(bytes).map(Cow::Owned).map_err(|_| {
+        RequestError::BadRequest("query parameters must be percent-encoded UTF-8".into())
+    })
 }
 
 /// One decoded `key=value` pair.

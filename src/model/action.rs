@@ -131,7 +131,11 @@ mod tests {
     #[test]
     fn path_segments_name_only_posted_actions() {
         for a in Action::ALL {
-            assert_eq!(Action::from_path(a.as_str()).is_some(), a.is_posted(), "{a}");
+            assert_eq!(
+                Action::from_path(a.as_str()).is_some(),
+                a.is_posted(),
+                "{a}"
+            );
         }
         assert_eq!(Action::from_path("golive"), None);
     }

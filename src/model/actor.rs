@@ -29,7 +29,10 @@ impl SystemActor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A configured token: its name and role.
-    Person { name: String, role: Role },
+    Person {
+        name: String,
+        role: Role,
+    },
     System(SystemActor),
 }
 

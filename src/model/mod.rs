@@ -27,7 +27,9 @@ pub use id::{
 };
 pub use percentage::{GrayscalePercentage, Percentage};
 pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
-pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig, TestGroup};
+pub use release::{
+    HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig, TestGroup,
+};
 pub use status::{Channel, Serving, Status};
 
 /// Why a raw value was refused.

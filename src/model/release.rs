@@ -210,4 +210,3 @@ pub struct HistoryEntry {
     pub to: Status,
     pub details: Value,
 }
-

@@ -117,7 +117,10 @@ fn steps(route: Option<&Route>, f: Option<&InFlightExplanation>, chose: Outcome)
         Some(f) if f.pilot_member => step(
             Channel::Pilot,
             true,
-            format!("the user is in the pilot test group of release {}", f.release_id),
+            format!(
+                "the user is in the pilot test group of release {}",
+                f.release_id
+            ),
         ),
         Some(f) => step(
             Channel::Pilot,
@@ -149,11 +152,18 @@ fn steps(route: Option<&Route>, f: Option<&InFlightExplanation>, chose: Outcome)
         _ if matches!(chose, Outcome::Pilot | Outcome::Grayscale) => {
             step(Channel::Full, false, NOT_EVALUATED.into())
         }
-        None => step(Channel::Full, false, "no release of this route is in full release".into()),
+        None => step(
+            Channel::Full,
+            false,
+            "no release of this route is in full release".into(),
+        ),
         Some(s) => step(
             Channel::Full,
             true,
-            format!("release {} ({}) is in full release", s.release_id, s.version),
+            format!(
+                "release {} ({}) is in full release",
+                s.release_id, s.version
+            ),
         ),
     };
     vec![pilot, grayscale, full]

@@ -52,7 +52,11 @@ fn precedence_is_pilot_then_grayscale_then_full() {
     let m = Metrics::new();
     let route = Route::build(Some(input(&full, &[])), Some(input(&gray, &["vip"])), &m);
     let route = route.expect("route");
-    let pick = |u: &str| route.resolve(&Subject::user(u)).map(|s| (s.channel, s.release_id));
+    let pick = |u: &str| {
+        route
+            .resolve(&Subject::user(u))
+            .map(|s| (s.channel, s.release_id))
+    };
     assert_eq!(pick("vip"), Some((Channel::Pilot, 2)));
     let users: Vec<String> = (0..2000).map(|i| format!("user-{i}")).collect();
     let gray_count = users
@@ -123,12 +127,19 @@ fn changes_replace_and_remove_routes_and_target_lists() {
         Some(1)
     );
     assert_eq!(s1.target("app", Env::Production).map(|t| t.len()), Some(1));
-    assert!(s1.resolve("app", Env::Sandbox, "mp-a", &Subject::user("u")).is_none());
+    assert!(
+        s1.resolve("app", Env::Sandbox, "mp-a", &Subject::user("u"))
+            .is_none()
+    );
     let s2 = s1.with_changes(2, vec![(key(), None)], &m);
-    assert!(s2.resolve("app", Env::Production, "mp-a", &Subject::user("u")).is_none());
+    assert!(
+        s2.resolve("app", Env::Production, "mp-a", &Subject::user("u"))
+            .is_none()
+    );
     assert!(s2.target("app", Env::Production).is_none());
     assert!(
-        s1.resolve("app", Env::Production, "mp-a", &Subject::user("u")).is_some(),
+        s1.resolve("app", Env::Production, "mp-a", &Subject::user("u"))
+            .is_some(),
         "old snapshots are immutable"
     );
 }

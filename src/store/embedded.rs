@@ -105,8 +105,7 @@ impl EmbeddedStore {
             .iter()
             .map_err(unavailable)?
         {
-            let v: crate::model::MiniProgramVersion =
-                decode(row.map_err(unavailable)?.1.value())?;
+            let v: crate::model::MiniProgramVersion = decode(row.map_err(unavailable)?.1.value())?;
             if v.revision > since {
                 records.versions.push(v);
             }

@@ -14,9 +14,9 @@ use crate::model::{
 };
 
 mod permission;
-mod transition;
 #[cfg(test)]
 mod tests;
+mod transition;
 
 pub use permission::{Operation, actor_permits, permits};
 pub use transition::after_approval;

@@ -428,7 +428,11 @@ fn production_walks_review_grayscale_and_full() {
     let applied = decide(&new, &Command::Apply, &dev);
     let review = Status::UnderReview;
     assert_eq!(applied, Ok(transition(new.status, review, pct(0), false)));
-    let approved = decide(&facts_at(prod, review, pct(0)), &Command::Approve, &reviewer);
+    let approved = decide(
+        &facts_at(prod, review, pct(0)),
+        &Command::Approve,
+        &reviewer,
+    );
     let prep = Status::ReleasePreparation;
     assert_eq!(approved, Ok(transition(review, prep, pct(0), false)));
     let gray = Status::GrayscaleRelease;
@@ -494,7 +498,9 @@ fn the_applicant_may_not_approve() {
 fn grayscale_never_scales_down_and_cancel_rolls_back() {
     let gray = facts_at(PRODUCTION, Status::GrayscaleRelease, pct(300_000));
     let admin = actor("ops", Role::Admin);
-    let down = decide(&gray, &Command::GoLive(GoLive::Grayscale(pct(200_000))),
+    let down = decide(
+        &gray,
+        &Command::GoLive(GoLive::Grayscale(pct(200_000))),
         &admin,
     );
     let Err(WorkflowError::Refused(refusal)) = down else {

@@ -26,14 +26,16 @@ use crate::workflow::{Command, GoLive};
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GoLiveBody {
     Grayscale { percentage: GrayscalePercentage },
-    Full,
+    // A struct variant: serde lets a unit variant of a tagged enum ignore other fields,
+    // and `{"type":"full","percentage":50}` must be refused.
+    Full {},
 }
 
 impl From<GoLiveBody> for GoLive {
     fn from(b: GoLiveBody) -> GoLive {
         match b {
             GoLiveBody::Grayscale { percentage } => GoLive::Grayscale(percentage.get()),
-            GoLiveBody::Full => GoLive::Full,
+            GoLiveBody::Full {} => GoLive::Full,
         }
     }
 }

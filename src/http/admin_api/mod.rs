@@ -57,7 +57,11 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
-    let bad = || super::error::RequestError::BadRequest("If-Match must be a release revision such as \"7\"".into());
+    let bad = || {
+        super::error::RequestError::BadRequest(
+            "If-Match must be a release revision such as \"7\"".into(),
+        )
+    };
     let text = value.to_str().map_err(|_| bad())?.trim();
     if text == "*" {
         return Ok(None);
@@ -103,7 +107,10 @@ pub async fn put_app(
     let app = AppId::parse(&app)?;
     let body = body.parse()?;
     let if_match = if_match(&headers)?;
-    let saved = s.control.put_app(&actor, (app, body.environments), if_match).await;
+    let saved = s
+        .control
+        .put_app(&actor, (app, body.environments), if_match)
+        .await;
     Ok(Json(AppView::from(saved?)).into_response())
 }
 
@@ -195,8 +202,17 @@ pub async fn list_versions(
     Authenticated(actor): Authenticated,
     Path(mp): Path<String>,
 ) -> ApiResult {
-    let versions = s.control.versions(&actor, &MiniProgramId::parse(&mp)?).await?;
-    Ok(Json(versions.into_iter().map(VersionView::from).collect::<Vec<_>>()).into_response())
+    let versions = s
+        .control
+        .versions(&actor, &MiniProgramId::parse(&mp)?)
+        .await?;
+    Ok(Json(
+        versions
+            .into_iter()
+            .map(VersionView::from)
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// A new release: an uploaded version sent to one release target.
@@ -290,7 +306,13 @@ pub async fn list_releases(
         status: q.status.as_deref().map(str::parse::<Status>).transpose()?,
     };
     let releases = s.control.releases(&actor, &filter).await?;
-    Ok(Json(releases.into_iter().map(ReleaseView::from).collect::<Vec<_>>()).into_response())
+    Ok(Json(
+        releases
+            .into_iter()
+            .map(ReleaseView::from)
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// One release.
@@ -327,7 +349,13 @@ pub async fn history(
     Path(id): Path<String>,
 ) -> ApiResult {
     let history = s.control.history(&actor, release_id(&id)?).await?;
-    Ok(Json(history.into_iter().map(HistoryView::from).collect::<Vec<_>>()).into_response())
+    Ok(Json(
+        history
+            .into_iter()
+            .map(HistoryView::from)
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 /// The resolve request to explain; every parameter is required.
