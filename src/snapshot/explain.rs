@@ -109,11 +109,41 @@ fn step(rule: Channel, matched: bool, reason: String) -> Step {
     }
 }
 
-/// The three rules in order, each with its verdict; `channel` is what the resolver chose.
+const NO_IN_FLIGHT: &str = "no release of this route is in pilot testing or grayscale";
+
+/// The three rules in order, each with its verdict; `chose` is what the resolver chose.
 fn steps(route: Option<&Route>, f: Option<&InFlightExplanation>, chose: Outcome) -> Vec<Step> {
-    let none = || "no release of this route is in pilot testing or grayscale".to_string();
-    let pilot = match f {
-        None => step(Channel::Pilot, false, none()),
+    vec![
+        pilot_step(f),
+        match f {
+            _ if chose == Outcome::Pilot => step(Channel::Grayscale, false, NOT_EVALUATED.into()),
+            None => step(Channel::Grayscale, false, NO_IN_FLIGHT.into()),
+            Some(f) => grayscale_step(f),
+        },
+        match route.and_then(|r| r.full.as_ref()) {
+            _ if matches!(chose, Outcome::Pilot | Outcome::Grayscale) => {
+                step(Channel::Full, false, NOT_EVALUATED.into())
+            }
+            None => step(
+                Channel::Full,
+                false,
+                "no release of this route is in full release".into(),
+            ),
+            Some(s) => step(
+                Channel::Full,
+                true,
+                format!(
+                    "release {} ({}) is in full release",
+                    s.release_id, s.version
+                ),
+            ),
+        },
+    ]
+}
+
+fn pilot_step(f: Option<&InFlightExplanation>) -> Step {
+    match f {
+        None => step(Channel::Pilot, false, NO_IN_FLIGHT.into()),
         Some(f) if f.pilot_member => step(
             Channel::Pilot,
             true,
@@ -130,43 +160,20 @@ fn steps(route: Option<&Route>, f: Option<&InFlightExplanation>, chose: Outcome)
                 f.release_id, f.test_group_size
             ),
         ),
-    };
-    let grayscale = match f {
-        _ if chose == Outcome::Pilot => step(Channel::Grayscale, false, NOT_EVALUATED.into()),
-        None => step(Channel::Grayscale, false, none()),
-        Some(f) if f.threshold == 0 => step(
-            Channel::Grayscale,
-            false,
-            format!("release {} has no grayscale share (0 %)", f.release_id),
-        ),
-        Some(f) => {
-            let relation = if f.in_grayscale { "below" } else { "not below" };
-            let reason = format!(
-                "bucket {} is {relation} the threshold {} ({} % of release {})",
-                f.bucket, f.threshold, f.percentage, f.release_id
-            );
-            step(Channel::Grayscale, f.in_grayscale, reason)
-        }
-    };
-    let full = match route.and_then(|r| r.full.as_ref()) {
-        _ if matches!(chose, Outcome::Pilot | Outcome::Grayscale) => {
-            step(Channel::Full, false, NOT_EVALUATED.into())
-        }
-        None => step(
-            Channel::Full,
-            false,
-            "no release of this route is in full release".into(),
-        ),
-        Some(s) => step(
-            Channel::Full,
-            true,
-            format!(
-                "release {} ({}) is in full release",
-                s.release_id, s.version
-            ),
-        ),
-    };
-    vec![pilot, grayscale, full]
+    }
+}
+
+fn grayscale_step(f: &InFlightExplanation) -> Step {
+    if f.threshold == 0 {
+        let reason = format!("release {} has no grayscale share (0 %)", f.release_id);
+        return step(Channel::Grayscale, false, reason);
+    }
+    let relation = if f.in_grayscale { "below" } else { "not below" };
+    let reason = format!(
+        "bucket {} is {relation} the threshold {} ({} % of release {})",
+        f.bucket, f.threshold, f.percentage, f.release_id
+    );
+    step(Channel::Grayscale, f.in_grayscale, reason)
 }
 
 impl Snapshot {

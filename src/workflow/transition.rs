@@ -22,19 +22,14 @@ pub(super) fn transition(f: &Facts<'_>, command: &Command) -> Result<Transition,
     match (f.status, command) {
         (S::NewVersionCreated, C::EditConfig(_)) => Ok(stay(f)),
         (S::NewVersionCreated | S::PilotTesting, C::SetTestGroup(_)) => {
-            pilot_testing_supported(f)?;
-            Ok(stay(f))
+            pilot_testing_supported(f).map(|()| stay(f))
         }
-        (S::NewVersionCreated, C::Apply) => {
-            nothing_else_in_flight(f)?;
-            Ok(to(f, applied(f)))
-        }
+        (S::NewVersionCreated, C::Apply) => nothing_else_in_flight(f).map(|()| to(f, applied(f))),
         (S::UnderReview, C::Withdraw | C::Reject(_)) => Ok(to(f, S::NewVersionCreated)),
         (S::UnderReview, C::Approve) => Ok(to(f, after_approval(f.env, f.policy))),
         (S::PilotTesting, C::CompleteTesting) => Ok(to(f, tested(f.env))),
         (S::ReleasePreparation | S::GrayscaleRelease, C::GoLive(go)) => {
-            production_only(f)?;
-            go_live(f, *go)
+            production_only(f).and_then(|()| go_live(f, *go))
         }
         (S::PilotTesting | S::ReleasePreparation | S::GrayscaleRelease, C::Cancel) => {
             Ok(to(f, S::Canceled))
