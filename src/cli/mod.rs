@@ -19,6 +19,9 @@ use crate::release::ReleaseId;
 
 mod client;
 mod render;
+mod token;
+
+pub use token::{HashTokenArgs, hash_token};
 
 use client::Client;
 
@@ -27,19 +30,27 @@ pub const TOKEN_VAR: &str = "GRAYGATE_TOKEN";
 /// Where the admin listener is by default (SPEC §5).
 pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:8081";
 
-/// `graygate release …`: options shared by every release subcommand.
+/// How `graygate release …` reaches the admin API and prints its answers. `main.rs`
+/// flattens these into the top-level command as global flags, so they work before or
+/// after any subcommand (`graygate --json release list`, `graygate release list --json`).
 #[derive(Debug, Args)]
-pub struct ReleaseArgs {
-    /// Base URL of the admin listener (plain http: keep the admin API on a private network).
+pub struct ApiOptions {
+    /// Release commands: base URL of the admin listener (plain http: keep the admin API on
+    /// a private network).
     #[arg(long, global = true, env = "GRAYGATE_ADMIN_URL", default_value = DEFAULT_ADMIN_URL)]
     admin_url: String,
-    /// Print the admin API's JSON instead of a table.
+    /// Release commands: print the admin API's JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
-    /// Seconds to wait for the whole exchange with the admin API.
+    /// Release commands: seconds to wait for the whole exchange with the admin API.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+}
+
+/// `graygate release …`: one operation on releases.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
     #[command(subcommand)]
     op: ReleaseOp,
 }
@@ -193,8 +204,8 @@ pub struct ApiFailure {
 }
 
 /// Runs one `graygate release …` command.
-pub fn run(args: &ReleaseArgs) -> Result<(), CliError> {
-    let client = Client::new(&args.admin_url, Duration::from_secs(args.timeout))?;
+pub fn run(api: &ApiOptions, args: &ReleaseArgs) -> Result<(), CliError> {
+    let client = Client::new(&api.admin_url, Duration::from_secs(api.timeout))?;
     let call = Call::for_op(&args.op)?;
     let (body, shape) = match call {
         Call::Read { path, query, shape } => (client.get(&path, &query)?, shape),
@@ -204,7 +215,7 @@ pub fn run(args: &ReleaseArgs) -> Result<(), CliError> {
             if_match,
         } => (client.post(&path, body.as_ref(), if_match)?, Shape::One),
     };
-    let text = if args.json {
+    let text = if api.json {
         serde_json::to_string_pretty(&body).map_err(|e| unexpected(200, e))? + "\n"
     } else {
         shape.render(body)?
