@@ -9,9 +9,9 @@
 //! `auth.tokens[2].role`), the offending value and where it came from (the file or the
 //! `GRAYGATE_*` variable), so an operator can find it without reading the code.
 //!
-//! Layout: this file holds the typed settings and loading; [`overrides`] merges the
-//! environment into the raw table; [`source`] turns a key path into an error message;
-//! [`validate`] checks what types cannot say.
+//! Layout: this file holds the typed settings and loading; `overrides` merges the
+//! environment into the raw table; `source` turns a key path into an error message;
+//! `validate` checks what types cannot say.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -212,7 +212,8 @@ impl Config {
         // The path tracker records where in the table serde was when it failed.
         let config: Config = serde_path_to_error::deserialize(table.clone()).map_err(
             |e: serde_path_to_error::Error<toml::de::Error>| {
-                source.invalid(&e.path().to_string(), e.inner().message())
+                let path = e.path().to_string();
+                source.invalid(source::known_part(&path), e.inner().message())
             },
         )?;
         validate::validate(&config, &source)?;

@@ -36,10 +36,13 @@ impl<'a> Source<'a> {
             notes.push(owner);
         }
         let value = lookup(self.table, key);
-        match (&value, self.var_for(key)) {
-            (None, _) => notes.push("not set".to_string()),
-            (Some(_), Some(var)) => notes.push(format!("from {var}")),
-            (Some(_), None) => notes.push(format!("in {}", self.file.display())),
+        if value.is_none() {
+            notes.push("not set".to_string());
+        }
+        match self.var_for(key) {
+            Some(var) => notes.push(format!("from {var}")),
+            None if value.is_some() => notes.push(format!("in {}", self.file.display())),
+            None => {}
         }
         let shown = value.map(|v| format!(" = {}", shorten(&v.to_string())));
         ConfigError::Invalid(format!(
@@ -75,6 +78,16 @@ impl<'a> Source<'a> {
         let entry = lookup(self.table, &format!("{list}{index}]"))?;
         let name = entry.get(field)?.as_str()?;
         Some(format!("{label} {name:?}"))
+    }
+}
+
+/// The part of a `serde_path_to_error` path that names keys: it writes `?` for a map key
+/// it could not capture (an environment name, say), and the value of the table above it
+/// still shows the operator the key.
+pub(super) fn known_part(path: &str) -> &str {
+    match path.find('?') {
+        Some(at) => path[..at].trim_end_matches('.'),
+        None => path,
     }
 }
 

@@ -157,6 +157,13 @@ fn an_unknown_key_names_its_path_and_value() {
     assert_names(&message, &["limits.max_btach", "5", "test.toml"]);
     let message = invalid("[[apps]]\nid = \"a\"\nenvironment = {}", &[]);
     assert_names(&message, &["apps[0].environment", "app \"a\""]);
+    // An environment name is a map key the path cannot hold: the table above it shows it.
+    let message = invalid("[[apps]]\nid = \"a\"\nenvironments.staging = {}", &[]);
+    assert_names(
+        &message,
+        &["apps[0].environments = { staging = {} }", "app \"a\""],
+    );
+    assert!(!message.contains('?'), "{message}");
     let message = invalid("", &[("GRAYGATE_STORE_CACHE", "64")]);
     assert_names(&message, &["store.cache", "64", "GRAYGATE_STORE_CACHE"]);
 }
@@ -180,6 +187,12 @@ fn validation_errors_name_the_key_and_value() {
     );
     let message = invalid("[store]\nkind = \"redis\"", &[]);
     assert_names(&message, &["store.url", "not set"]);
+    let apps = "[{id = \"x\", environments.sandbox = {}}]";
+    let message = invalid("", &[("GRAYGATE_APPS", apps)]);
+    assert_names(
+        &message,
+        &["apps[0].environments", "app \"x\"", "GRAYGATE_APPS"],
+    );
     let twice = [token("a", "admin", "aa"), token("a", "viewer", "bb")].concat();
     assert_names(&invalid(&twice, &[]), &["auth.tokens[1].name = \"a\""]);
 }
