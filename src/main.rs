@@ -53,9 +53,11 @@ fn main() -> ExitCode {
 
 fn try_main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve {
-        config: PathBuf::from(DEFAULT_PATH),
-    }) {
+    // A bare `graygate` serves, and honours GRAYGATE_CONFIG as `graygate serve` does.
+    let default_serve = || Command::Serve {
+        config: std::env::var_os("GRAYGATE_CONFIG").map_or(DEFAULT_PATH.into(), PathBuf::from),
+    };
+    match cli.command.unwrap_or_else(default_serve) {
         Command::Serve { config } => serve(Config::load(&config)?),
         Command::CheckConfig { config } => check_config(&config),
         Command::HashToken(args) => {

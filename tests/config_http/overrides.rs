@@ -4,15 +4,16 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Gateway, Options, Who};
+use crate::common::{Gateway, Options, Reply, Who};
 
 const APP: &str = "[[apps]]\nid = \"superapp-a\"\nenvironments.production = {}\n";
 
-fn batch(gw: &Gateway, count: usize) -> u16 {
+/// A batch resolve naming `count` mini programs.
+fn batch(gw: &Gateway, count: usize) -> Reply {
     let names: Vec<String> = (0..count).map(|i| format!("mp-{i}")).collect();
     let body =
         json!({"app": "superapp-a", "env": "production", "user": "u-1", "mini_programs": names});
-    gw.client("POST", "/v1/resolve").json(&body).send().status
+    gw.client("POST", "/v1/resolve").json(&body).send()
 }
 
 #[test]
@@ -22,16 +23,11 @@ fn limits_override_beats_the_files_max_batch() {
         .extra_toml(APP)
         .env("GRAYGATE_LIMITS_MAX_BATCH", "3");
     let gw = Gateway::start(options);
-    assert_eq!(batch(&gw, 3), 200, "the file's 2 would refuse three");
-    let reply = gw
-        .client("POST", "/v1/resolve")
-        .json(
-            &json!({"app": "superapp-a", "env": "production", "user": "u-1",
-                      "mini_programs": ["a", "b", "c", "d"]}),
-        )
-        .send()
-        .expect(400);
-    assert!(reply.body["error"]["message"].is_string(), "{}", reply.text);
+    // The file's 2 would refuse three; the variable's 3 takes three and refuses four.
+    let three = batch(&gw, 3).expect(200);
+    assert_eq!(three.body["results"].as_object().map(|r| r.len()), Some(3));
+    let four = batch(&gw, 4).expect(400);
+    assert!(four.body["error"]["message"].is_string(), "{}", four.text);
 }
 
 /// A port that was free a moment ago (the gateway binds it right after).

@@ -51,6 +51,20 @@ fn serve_starts_with_the_shipped_config_from_the_default_path() {
 }
 
 #[test]
+fn a_bare_graygate_serves_the_config_named_by_graygate_config() {
+    let dir = shipped_checkout();
+    fs::rename(dir.path().join("config"), dir.path().join("elsewhere")).expect("move config");
+    let stderr = fs::File::create(dir.path().join("stderr.log")).expect("stderr log");
+    let env = [
+        FREE_PORTS[0],
+        FREE_PORTS[1],
+        ("GRAYGATE_CONFIG", "elsewhere/graygate.toml"),
+    ];
+    let served = process::serve(process::command(dir.path(), &[], &env), stderr);
+    assert_eq!(status_of(&format!("{}/healthz", served.client_url)), 200);
+}
+
+#[test]
 fn serve_refuses_a_bad_override_naming_key_value_and_variable() {
     let dir = shipped_checkout();
     let env = [
