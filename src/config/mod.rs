@@ -32,7 +32,8 @@ pub use validate::check_token_name;
 
 pub const DEFAULT_PATH: &str = "config/graygate.toml";
 
-/// What `serve` logs and `check-config` prints when no token is configured.
+/// What `check-config` prints when no token is configured, in the words `serve` logs
+/// (`server.rs`) at start-up.
 pub const NO_TOKENS_WARNING: &str =
     "no [[auth.tokens]] configured: every admin request will be refused (401)";
 
