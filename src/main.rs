@@ -15,6 +15,9 @@ use graygate::server::Server;
     about = "Grayscale rollout gateway for super-app mini programs"
 )]
 struct Cli {
+    /// Global, so `--json` and friends work before or after the subcommand.
+    #[command(flatten)]
+    api: graygate::cli::ApiOptions,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -31,8 +34,9 @@ enum Command {
         #[arg(long, default_value = DEFAULT_PATH, env = "GRAYGATE_CONFIG")]
         config: PathBuf,
     },
-    /// Read a bearer token on stdin and print the token_sha256 to put in the config.
-    HashToken,
+    /// Read a bearer token on stdin and print the token_sha256 to put in the config
+    /// (with --name and --role: a whole [[auth.tokens]] entry).
+    HashToken(graygate::cli::HashTokenArgs),
     /// Operate releases through the admin API (token in GRAYGATE_TOKEN).
     Release(graygate::cli::ReleaseArgs),
 }
@@ -49,35 +53,40 @@ fn main() -> ExitCode {
 
 fn try_main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve {
-        config: PathBuf::from(DEFAULT_PATH),
-    }) {
+    // A bare `graygate` serves, and honours GRAYGATE_CONFIG as `graygate serve` does.
+    let default_serve = || Command::Serve {
+        config: std::env::var_os("GRAYGATE_CONFIG").map_or(DEFAULT_PATH.into(), PathBuf::from),
+    };
+    match cli.command.unwrap_or_else(default_serve) {
         Command::Serve { config } => serve(Config::load(&config)?),
-        Command::CheckConfig { config } => {
-            let c = Config::load(&config)?;
-            println!(
-                "{}: ok ({} store, {} tokens, {} apps)",
-                config.display(),
-                match c.store.kind {
-                    graygate::config::StoreKind::Embedded => "embedded",
-                    graygate::config::StoreKind::Redis => "redis",
-                },
-                c.auth.tokens.len(),
-                c.apps.len()
-            );
-            Ok(())
-        }
-        Command::HashToken => {
+        Command::CheckConfig { config } => check_config(&config),
+        Command::HashToken(args) => {
             let mut token = String::new();
             std::io::stdin().read_line(&mut token)?;
-            if token.trim().is_empty() {
-                return Err("no token on stdin".into());
-            }
-            println!("{}", graygate::http::auth::hash_token(&token));
+            print!("{}", graygate::cli::hash_token(&args, &token)?);
             Ok(())
         }
-        Command::Release(args) => Ok(graygate::cli::run(&args)?),
+        Command::Release(args) => Ok(graygate::cli::run(&cli.api, &args)?),
     }
+}
+
+fn check_config(path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let c = Config::load(path)?;
+    // The same warnings `serve` logs, so a config is not first found lacking at start-up.
+    for warning in c.warnings() {
+        eprintln!("graygate: warning: {warning}");
+    }
+    println!(
+        "{}: ok ({} store, {} tokens, {} apps)",
+        path.display(),
+        match c.store.kind {
+            graygate::config::StoreKind::Embedded => "embedded",
+            graygate::config::StoreKind::Redis => "redis",
+        },
+        c.auth.tokens.len(),
+        c.apps.len()
+    );
+    Ok(())
 }
 
 fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
@@ -95,8 +104,8 @@ fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     runtime.block_on(async {
         let server = Server::start(&config).await?;
         let (client, admin) = (server.client_addr()?, server.admin_addr()?);
-        tracing::info!(%client, %admin, "graygate listening");
-        // A stable line on stdout for scripts and tests that start the gateway on port 0.
+        // A stable line on stdout for scripts and tests that start the gateway on port 0;
+        // the only start-up line, so it is not logged as well.
         println!("graygate listening client={client} admin={admin}");
         server.run(shutdown_signal()).await?;
         tracing::info!("graygate stopped");

@@ -43,13 +43,18 @@ fn clean(command: &mut Command) -> &mut Command {
 }
 
 fn start_gateway() -> Gateway {
+    start_gateway_with("")
+}
+
+/// A gateway whose config file ends with `extra` (for example another token entry).
+fn start_gateway_with(extra: &str) -> Gateway {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = dir.path().join("graygate.db");
     let config = format!(
         "[server]\nclient_listen = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"\n\
          [store]\nkind = \"embedded\"\npath = {:?}\n{}{}{}\
          [[apps]]\nid = \"superapp-a\"\nenvironments.production = {{ pilot_testing = false }}\n\
-         environments.sandbox = {{ approval = \"auto\", pilot_testing = true }}\n",
+         environments.sandbox = {{ approval = \"auto\", pilot_testing = true }}\n{extra}",
         store.display().to_string(),
         token_entry("dev", "developer", DEV),
         token_entry("rev", "reviewer", REV),
@@ -84,9 +89,13 @@ fn start_gateway() -> Gateway {
 impl Gateway {
     /// Runs `graygate release <args>` with the given token (none: GRAYGATE_TOKEN unset).
     fn release(&self, token: Option<&str>, args: &[&str]) -> Output {
+        self.graygate(token, &[&["release"], args].concat())
+    }
+
+    /// Runs `graygate <args>` against this gateway's admin URL (from GRAYGATE_ADMIN_URL).
+    fn graygate(&self, token: Option<&str>, args: &[&str]) -> Output {
         let mut command = Command::new(BIN);
         clean(&mut command)
-            .arg("release")
             .args(args)
             .env("GRAYGATE_ADMIN_URL", &self.admin_url);
         if let Some(token) = token {
@@ -223,8 +232,11 @@ fn a_release_goes_from_create_to_full_release_through_the_cli() {
         "full_release"
     );
     let show = stdout(&gw.release(Some(ADM), &["show", &id]));
+    // A full release's API percentage is 0 (SPEC §4): the share says "full", no number.
+    let share = show.lines().find(|l| l.starts_with("share"));
     assert!(
-        show.contains("full_release") && show.contains("100%"),
+        show.contains("full_release")
+            && share.is_some_and(|l| l.split_whitespace().eq(["share", "full"])),
         "{show}"
     );
     let history = gw.json(ADM, &["history", &id]);
@@ -280,4 +292,88 @@ fn create_takes_a_test_group_file_with_one_id_per_line() {
         gw.json(DEV, &["apply", &id_of(&created)])["status"],
         "pilot_testing"
     );
+}
+
+#[test]
+fn global_flags_work_before_and_after_the_subcommand() {
+    let gw = start_gateway();
+    let id = id_of(&gw.create("3.0.0", "production", &[]));
+    let expected = gw.json(ADM, &["show", &id]);
+    let positions: [&[&str]; 4] = [
+        &["--json", "release", "show", &id],
+        &["release", "--json", "show", &id],
+        &["release", "show", "--json", &id],
+        &["release", "show", &id, "--json"],
+    ];
+    for args in positions {
+        let output = gw.graygate(Some(ADM), args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        let shown: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert_eq!(shown, expected, "{args:?}");
+    }
+    // --admin-url and --timeout before the subcommand win over GRAYGATE_ADMIN_URL.
+    let mut command = Command::new(BIN);
+    let output = clean(&mut command)
+        .args(["--admin-url", &gw.admin_url, "--timeout", "5", "--json"])
+        .args(["release", "list"])
+        .env("GRAYGATE_ADMIN_URL", "http://127.0.0.1:1")
+        .env("GRAYGATE_TOKEN", ADM)
+        .output()
+        .expect("run graygate");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(listed[0]["id"], expected["id"]);
+}
+
+/// Runs `graygate hash-token <args>` with `stdin` as its input.
+fn hash_token(args: &[&str], stdin: &str) -> Output {
+    let mut child = clean(&mut Command::new(BIN))
+        .arg("hash-token")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run graygate hash-token");
+    let mut input = child.stdin.take().expect("piped stdin");
+    std::io::Write::write_all(&mut input, stdin.as_bytes()).expect("write the token");
+    drop(input);
+    child.wait_with_output().expect("hash-token output")
+}
+
+#[test]
+fn hash_token_prints_the_hash_or_a_whole_entry_that_the_gateway_accepts() {
+    let token = "ops-token-77aa01";
+    let bare = hash_token(&[], &format!("{token}\n"));
+    assert!(bare.status.success(), "{}", stderr(&bare));
+    let hash = hex::encode(Sha256::digest(token.as_bytes()));
+    assert_eq!(stdout(&bare).trim_end(), hash);
+
+    let entry = hash_token(&["--name", "ops-carol", "--role", "admin"], token);
+    assert!(entry.status.success(), "{}", stderr(&entry));
+    let parsed: toml::Table = toml::from_str(&stdout(&entry)).expect("a TOML entry");
+    let tokens = parsed["auth"]["tokens"]
+        .as_array()
+        .expect("[[auth.tokens]]");
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0]["name"].as_str(), Some("ops-carol"));
+    assert_eq!(tokens[0]["role"].as_str(), Some("admin"));
+    assert_eq!(tokens[0]["token_sha256"].as_str(), Some(hash.as_str()));
+
+    // Pasted into a config file, the entry lets the token in.
+    let gw = start_gateway_with(&stdout(&entry));
+    let listed = gw.release(Some(token), &["list"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+}
+
+#[test]
+fn hash_token_entries_need_a_name_outside_the_system_namespace() {
+    let no_name = hash_token(&["--role", "admin"], "t\n");
+    assert_fails_with(&no_name, "--name");
+    let reserved = hash_token(&["--name", "system:plan", "--role", "admin"], "t\n");
+    assert_fails_with(&reserved, "\"system:plan\"");
+    assert_fails_with(&reserved, "reserved");
+    let bad_role = hash_token(&["--name", "ops-x", "--role", "boss"], "t\n");
+    assert_fails_with(&bad_role, "boss");
+    assert_fails_with(&hash_token(&[], "\n"), "no token on stdin");
 }

@@ -41,11 +41,13 @@ pub(super) struct HistoryEntry {
 }
 
 impl Release {
-    /// The share of users served: a percentage in grayscale, 100 % in full release.
+    /// The share of users served: the percentage in grayscale, "full" in full release.
+    /// A full release's `percentage` is 0 in the API (SPEC §4), so printing a number there
+    /// would contradict `--json`.
     fn share(&self) -> String {
         match self.status.as_str() {
             "grayscale_release" => format!("{}%", self.percentage),
-            "full_release" => "100%".into(),
+            "full_release" => "full".into(),
             _ => "-".into(),
         }
     }
@@ -248,7 +250,7 @@ mod tests {
     fn one_release_lists_its_allowed_actions() {
         let out = release(&sample("full_release", 0.0));
         assert!(out.contains("allowed actions  go_live, cancel\n"));
-        assert!(out.contains("share            100%\n"));
+        assert!(out.contains("share            full\n"));
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! and message, plus the release's status and allowed actions for a 409, and the command exits
 //! non-zero. The bearer token comes only from `GRAYGATE_TOKEN`. It is never an argument, so it
 //! stays out of shell history and `ps`, and it is never printed. `main.rs` only wires the
-//! subcommand in.
+//! subcommand in, with [`ApiOptions`] as global flags that work before or after it.
+//! `graygate hash-token` lives here too ([`token`]): it prints config for the tokens this
+//! CLI then sends.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -18,7 +20,13 @@ use crate::model::ReleaseId;
 use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, Version};
 
 mod client;
+mod files;
 mod render;
+mod token;
+
+use files::{read_config, read_test_group};
+
+pub use token::{HashTokenArgs, hash_token};
 
 use client::Client;
 
@@ -27,19 +35,27 @@ pub const TOKEN_VAR: &str = "GRAYGATE_TOKEN";
 /// Where the admin listener is by default (SPEC §5).
 pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:8081";
 
-/// `graygate release …`: options shared by every release subcommand.
+/// How `graygate release …` reaches the admin API and prints its answers. `main.rs`
+/// flattens these into the top-level command as global flags, so they work before or
+/// after any subcommand (`graygate --json release list`, `graygate release list --json`).
 #[derive(Debug, Args)]
-pub struct ReleaseArgs {
-    /// Base URL of the admin listener (plain http: keep the admin API on a private network).
+pub struct ApiOptions {
+    /// Release commands: base URL of the admin listener (plain http: keep the admin API on
+    /// a private network).
     #[arg(long, global = true, env = "GRAYGATE_ADMIN_URL", default_value = DEFAULT_ADMIN_URL)]
     admin_url: String,
-    /// Print the admin API's JSON instead of a table.
+    /// Release commands: print the admin API's JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
-    /// Seconds to wait for the whole exchange with the admin API.
+    /// Release commands: seconds to wait for the whole exchange with the admin API.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+}
+
+/// `graygate release …`: one operation on releases.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
     #[command(subcommand)]
     op: ReleaseOp,
 }
@@ -193,8 +209,8 @@ pub struct ApiFailure {
 }
 
 /// Runs one `graygate release …` command.
-pub fn run(args: &ReleaseArgs) -> Result<(), CliError> {
-    let client = Client::new(&args.admin_url, Duration::from_secs(args.timeout))?;
+pub fn run(api: &ApiOptions, args: &ReleaseArgs) -> Result<(), CliError> {
+    let client = Client::new(&api.admin_url, Duration::from_secs(api.timeout))?;
     let call = Call::for_op(&args.op)?;
     let (body, shape) = match call {
         Call::Read { path, query, shape } => (client.get(&path, &query)?, shape),
@@ -204,7 +220,7 @@ pub fn run(args: &ReleaseArgs) -> Result<(), CliError> {
             if_match,
         } => (client.post(&path, body.as_ref(), if_match)?, Shape::One),
     };
-    let text = if args.json {
+    let text = if api.json {
         serde_json::to_string_pretty(&body).map_err(|e| unexpected(200, e))? + "\n"
     } else {
         shape.render(body)?
@@ -305,38 +321,6 @@ fn create_body(c: &CreateArgs) -> Result<Value, CliError> {
     Ok(body)
 }
 
-fn read_file(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::BadFile {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
-}
-
-/// The release config: a JSON object (the gateway checks its keys and size).
-fn read_config(path: &Path) -> Result<Value, CliError> {
-    let bad = |message: String| CliError::BadFile {
-        path: path.to_path_buf(),
-        message,
-    };
-    match serde_json::from_str(&read_file(path)?) {
-        Ok(Value::Object(config)) => Ok(Value::Object(config)),
-        Ok(_) => Err(bad("the release config must be a JSON object".into())),
-        Err(e) => Err(bad(format!("not valid JSON: {e}"))),
-    }
-}
-
-/// One user id per line, taken as written (only line endings and blank lines are dropped:
-/// user ids are hashed byte for byte, so no other trimming).
-fn read_test_group(path: &Path) -> Result<Vec<String>, CliError> {
-    let text = read_file(path)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    Ok(text
-        .lines()
-        .filter(|line| !line.is_empty())
-        .map(str::to_string)
-        .collect())
-}
-
 /// What a response holds, and so how to print it.
 #[derive(Clone, Copy)]
 enum Shape {
@@ -375,16 +359,5 @@ mod tests {
         assert!(grayscale_percentage("0.00001").is_err());
         let p = grayscale_percentage("25.5").map(|p| json!(p));
         assert_eq!(p.ok(), Some(json!(25.5)));
-    }
-
-    #[test]
-    fn test_group_files_hold_one_id_per_line_taken_as_written() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("group.txt");
-        std::fs::write(&path, "\u{feff}qa-1\r\n qa 2\n\nqa-3").expect("write");
-        let ids = read_test_group(&path).expect("readable");
-        assert_eq!(ids, vec!["qa-1", " qa 2", "qa-3"]);
-        std::fs::write(&path, "[1, 2]").expect("write");
-        assert!(matches!(read_config(&path), Err(CliError::BadFile { .. })));
     }
 }
