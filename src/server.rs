@@ -100,10 +100,8 @@ impl Server {
             health: Arc::clone(&health),
             metrics,
         };
-        if config.auth.tokens.is_empty() {
-            tracing::warn!(
-                "no [[auth.tokens]] configured: every admin request will be refused (401)"
-            );
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
         }
         Ok(Server {
             client: bind(config.server.client_listen).await?,

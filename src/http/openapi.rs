@@ -8,7 +8,10 @@
 //! holds for whole classes of operations instead of repeating it on every handler:
 //! - 408, 431 and 500, which the layers of every router can answer;
 //! - the bearer scheme and 401 on every operation that declares `security`;
-//! - 413 on every operation that takes a body.
+//! - 403 `forbidden` and 503 `store_unavailable` on every secured write;
+//! - 412 `revision_mismatch` on every operation that takes `If-Match` ([`IfMatch`]);
+//! - 413 on every operation that takes a body;
+//! - the `ETag` header on every answer that is a release.
 
 use std::sync::LazyLock;
 
@@ -77,8 +80,12 @@ pub fn document() -> OpenApi {
             &mut item.patch,
             &mut item.trace,
         ];
-        for op in operations.into_iter().flatten() {
-            add_common_responses(op);
+        let reads = [true, false, false, false, true, true, false, true];
+        for (op, read) in operations.into_iter().zip(reads) {
+            if let Some(op) = op {
+                add_common_responses(op, read);
+                add_release_etag(op);
+            }
         }
     }
     doc
@@ -143,11 +150,29 @@ fn bearer() -> SecurityScheme {
 }
 
 /// Component responses shared by many operations: (name, status, description, has body).
-const SHARED: [(&str, &str, &str, bool); 6] = [
+const SHARED: [(&str, &str, &str, bool); 9] = [
     (
         "Unauthorized",
         "401",
         "`unauthorized`: missing or invalid bearer token",
+        true,
+    ),
+    (
+        "Forbidden",
+        "403",
+        "`forbidden`: the token's role may not do this",
+        true,
+    ),
+    (
+        "RevisionMismatch",
+        "412",
+        "`revision_mismatch`: `If-Match` is not the record's revision; nothing was changed",
+        true,
+    ),
+    (
+        "StoreUnavailable",
+        "503",
+        "`store_unavailable`: nothing was changed; retry later",
         true,
     ),
     (
@@ -200,13 +225,18 @@ fn shared_responses() -> Vec<(String, RefOr<ApiResponse>)> {
         .collect()
 }
 
-/// Adds the responses that hold for a whole class of operations (see the module doc).
-fn add_common_responses(op: &mut Operation) {
+/// Adds the responses that hold for a whole class of operations (see the module doc);
+/// an operation's own description of a status, more specific, is kept.
+fn add_common_responses(op: &mut Operation, read: bool) {
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = op.request_body.is_some();
+    let takes_if_match =
+        (op.parameters.iter().flatten()).any(|p| matches!(p, RefOr::T(p) if p.name == IF_MATCH));
     for &(name, status, _, _) in &SHARED {
         let applies = match status {
             "401" => secured,
+            "403" | "503" => secured && !read,
+            "412" => takes_if_match,
             "413" => has_body,
             "408" | "431" | "500" => true,
             _ => false,
@@ -217,6 +247,48 @@ fn add_common_responses(op: &mut Operation) {
                 .responses
                 .entry(status.to_string())
                 .or_insert(reference);
+        }
+    }
+}
+
+const IF_MATCH: &str = "If-Match";
+
+/// `If-Match`, on every write that offers optimistic concurrency.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // a description only: handlers read the header themselves
+pub struct IfMatch {
+    /// Act only if the record is still at this revision (its `ETag`), else 412.
+    #[param(
+        rename = "If-Match",
+        nullable = false,
+        pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$"
+    )]
+    if_match: Option<String>,
+}
+
+/// Every answer that is a release carries its revision as `ETag`, for `If-Match`.
+fn add_release_etag(op: &mut Operation) {
+    use utoipa::openapi::header::HeaderBuilder;
+    let release = format!(
+        "#/components/schemas/{}",
+        super::admin_api::ReleaseView::name()
+    );
+    for response in op.responses.responses.values_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let is_release = response.content.values().any(|c| {
+            matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location == release))
+        });
+        if is_release {
+            let etag = HeaderBuilder::new()
+                .schema(Some(String::schema()))
+                .description(Some(
+                    "The release revision, quoted: send it back as `If-Match`",
+                ))
+                .build();
+            response.headers.insert("ETag".into(), RefOr::T(etag));
         }
     }
 }
@@ -267,5 +339,32 @@ mod tests {
             }
         }
         assert_eq!(secured, 13, "secured operations");
+    }
+
+    #[test]
+    fn class_rules_reach_their_operations() {
+        let doc = json();
+        let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+        let action = op("/v1/admin/releases/{id}/{action}", "post");
+        let etag = &action["responses"]["200"]["headers"]["ETag"];
+        assert!(etag.is_object(), "release answers carry an ETag: {action}");
+        for status in ["403", "412", "503"] {
+            assert!(action["responses"][status].is_object(), "{status}");
+        }
+        let put_app = op("/v1/admin/apps/{app}", "put");
+        let names: Vec<_> = put_app["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| p["name"].clone())
+            .collect();
+        assert!(names.contains(&serde_json::json!("If-Match")), "{names:?}");
+        assert!(put_app["responses"]["412"].is_object());
+        let read = op("/v1/admin/releases", "get");
+        for status in ["403", "412", "503"] {
+            assert!(read["responses"][status].is_null(), "a read has no {status}");
+        }
+        let forbidden = &action["responses"]["403"]["description"];
+        assert!(forbidden.as_str().is_some_and(|d| d.contains("self_approval")));
     }
 }

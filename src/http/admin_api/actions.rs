@@ -14,6 +14,7 @@ use crate::http::AdminState;
 use crate::http::auth::Authenticated;
 use crate::http::body::Body;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::openapi::IfMatch;
 use crate::http::params::Path;
 use crate::model::{
     Action, Actor, GrayscalePercentage, Reason, ReleaseConfig, ReleaseId, TestGroup, UserId,
@@ -138,19 +139,15 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
     security(("bearer" = [])),
     params(
         ("id" = u64, Path, description = "The release id", example = json!(3)),
-        ("action" = inline(PostAction), Path, description = "The workflow action", example = json!("withdraw")),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
-            description = "Act only if the release is still at this revision (its `ETag`), else 412"),
+        ("action" = inline(PostAction), Path, description = "The workflow action", example = json!("withdraw")), IfMatch,
     ),
     request_body(content = Option<ActionBody>, description = "`go_live` and `reject` only"),
     responses(
-        (status = 200, description = "The release after the action", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 200, description = "The release after the action", body = ReleaseView),
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
         (status = 403, description = "`forbidden`, `self_approval`", body = ErrorBody),
         (status = 404, description = "`release_not_found`, `no_route` (unknown action: the message lists the valid ones)", body = ErrorBody),
         (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`", body = ErrorBody),
-        (status = 412, description = "`revision_mismatch`: `If-Match` is not the release's revision", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn action(
     State(s): State<AdminState>,
@@ -180,17 +177,13 @@ async fn act(
 /// Replace a release's config (developer, admin; status `new_version_created`).
 #[utoipa::path(put, path = "/v1/admin/releases/{id}/config", tag = "admin",
     security(("bearer" = [])),
-    params(("id" = u64, Path, description = "The release id", example = json!(5)), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
-            description = "Act only if the release is still at this revision (its `ETag`), else 412")),
+    params(("id" = u64, Path, description = "The release id", example = json!(5)), IfMatch),
     request_body = ReleaseConfig,
     responses(
-        (status = 200, description = "The release with its new config", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 200, description = "The release with its new config", body = ReleaseView),
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`release_not_found`", body = ErrorBody),
         (status = 409, description = "`action_not_allowed`", body = ErrorBody),
-        (status = 412, description = "`revision_mismatch`", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn put_config(
     State(s): State<AdminState>,
@@ -223,17 +216,13 @@ pub enum TestGroupBody {
 /// `limits.max_test_group_bytes` (64 MiB by default).
 #[utoipa::path(put, path = "/v1/admin/releases/{id}/test-group", tag = "admin",
     security(("bearer" = [])),
-    params(("id" = u64, Path, description = "The release id", example = json!(5)), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
-            description = "Act only if the release is still at this revision (its `ETag`), else 412")),
+    params(("id" = u64, Path, description = "The release id", example = json!(5)), IfMatch),
     request_body = TestGroupBody,
     responses(
-        (status = 200, description = "The release with its new group size", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 200, description = "The release with its new group size", body = ReleaseView),
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`release_not_found`", body = ErrorBody),
         (status = 409, description = "`action_not_allowed`, `pilot_testing_not_supported`", body = ErrorBody),
-        (status = 412, description = "`revision_mismatch`", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn put_test_group(
     State(s): State<AdminState>,

@@ -17,6 +17,7 @@ use super::auth::Authenticated;
 use super::body::Body;
 use super::error::{ApiError, ErrorBody};
 use super::json::Json;
+use super::openapi::IfMatch;
 use super::params::Path;
 use crate::control::{CreateRelease, ReleaseFilter, ReleaseInfo};
 use crate::model::{
@@ -85,17 +86,13 @@ pub struct PutAppBody {
 /// approval is always manual; development and test approve automatically without pilot testing.
 #[utoipa::path(put, path = "/v1/admin/apps/{app}", tag = "admin",
     security(("bearer" = [])),
-    params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a")),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$",
-            description = "Replace the app only if it is still at this revision, else 412")),
+    params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a")), IfMatch),
     request_body = PutAppBody,
     responses(
         (status = 200, description = "The app as saved", body = AppView),
         (status = 400, description = "`invalid_parameter` (id or policy), `invalid_body`, `bad_request` (path not UTF-8)", body = ErrorBody),
         (status = 403, description = "`forbidden`: only a reviewer may", body = ErrorBody),
         (status = 409, description = "`environment_in_use`: a removed environment has releases", body = ErrorBody),
-        (status = 412, description = "`revision_mismatch`: `If-Match` is not the app's revision", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn put_app(
     State(s): State<AdminState>,
@@ -164,9 +161,7 @@ pub struct AddVersionBody {
     responses(
         (status = 201, description = "The version as stored", body = VersionView),
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (path not UTF-8)", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 409, description = "`version_exists`: versions cannot be changed", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn add_version(
     State(s): State<AdminState>,
@@ -240,12 +235,10 @@ pub struct CreateReleaseBody {
     security(("bearer" = [])),
     request_body = CreateReleaseBody,
     responses(
-        (status = 201, description = "The new release", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted"))),
+        (status = 201, description = "The new release", body = ReleaseView),
         (status = 400, description = "`invalid_parameter`, `invalid_body`", body = ErrorBody),
-        (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "`app_not_found`, `version_not_found`, `environment_not_configured`", body = ErrorBody),
         (status = 409, description = "`already_released`, `pilot_testing_not_supported`", body = ErrorBody),
-        (status = 503, description = "`store_unavailable`: nothing was changed", body = ErrorBody),
     ))]
 pub async fn create_release(
     State(s): State<AdminState>,
@@ -320,7 +313,7 @@ pub async fn list_releases(
     security(("bearer" = [])),
     params(("id" = u64, Path, description = "The release id", example = json!(2))),
     responses(
-        (status = 200, description = "The release", body = ReleaseView, headers(("ETag" = String, description = "The release revision, quoted: send it back as `If-Match`"))),
+        (status = 200, description = "The release", body = ReleaseView),
         (status = 400, description = "`invalid_parameter` (not a release id), `bad_request` (path not UTF-8)", body = ErrorBody),
         (status = 404, description = "`release_not_found`", body = ErrorBody),
     ))]
