@@ -403,4 +403,23 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn an_unknown_action_names_the_valid_ones() {
+        let b = body(ApiError::UnknownAction("golive".into()));
+        assert_eq!(b["error"]["code"], "no_route");
+        let message = b["error"]["message"].as_str().unwrap_or_default();
+        for action in [
+            "apply",
+            "withdraw",
+            "approve",
+            "reject",
+            "complete_testing",
+            "go_live",
+            "cancel",
+        ] {
+            assert!(message.contains(action), "{message}");
+        }
+        assert!(message.contains("\"golive\""), "{message}");
+    }
 }

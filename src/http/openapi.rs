@@ -362,9 +362,16 @@ mod tests {
         assert!(put_app["responses"]["412"].is_object());
         let read = op("/v1/admin/releases", "get");
         for status in ["403", "412", "503"] {
-            assert!(read["responses"][status].is_null(), "a read has no {status}");
+            assert!(
+                read["responses"][status].is_null(),
+                "a read has no {status}"
+            );
         }
         let forbidden = &action["responses"]["403"]["description"];
-        assert!(forbidden.as_str().is_some_and(|d| d.contains("self_approval")));
+        assert!(
+            forbidden
+                .as_str()
+                .is_some_and(|d| d.contains("self_approval"))
+        );
     }
 }

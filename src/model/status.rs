@@ -128,3 +128,52 @@ impl Status {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where a status must sit in [`Status::ALL`]: a new status does not compile here
+    /// until it is placed, and then this fails until `ALL` lists it.
+    fn position(s: Status) -> usize {
+        match s {
+            Status::NewVersionCreated => 0,
+            Status::UnderReview => 1,
+            Status::PilotTesting => 2,
+            Status::ReleasePreparation => 3,
+            Status::GrayscaleRelease => 4,
+            Status::FullRelease => 5,
+            Status::Canceled => 6,
+            Status::Archived => 7,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_status_once_in_api_spelling() {
+        for (i, s) in Status::ALL.into_iter().enumerate() {
+            assert_eq!(position(s), i, "{s} is out of place in Status::ALL");
+            assert_eq!(s.as_str().parse::<Status>(), Ok(s));
+            assert_eq!(serde_json::to_value(s).unwrap_or_default(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn only_pilot_grayscale_and_full_serve() {
+        let serving: Vec<_> = Status::ALL
+            .into_iter()
+            .filter(|s| s.serving() != Serving::Nothing)
+            .collect();
+        assert_eq!(
+            serving,
+            [
+                Status::PilotTesting,
+                Status::GrayscaleRelease,
+                Status::FullRelease
+            ]
+        );
+        assert_eq!(
+            Status::GrayscaleRelease.serving(),
+            Serving::PilotAndGrayscale
+        );
+    }
+}

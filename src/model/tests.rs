@@ -103,3 +103,42 @@ fn policies_are_objects_only() {
         );
     }
 }
+
+#[test]
+fn grayscale_percentages_are_strictly_between_0_and_100_with_one_message() {
+    let out_of_range = |p: f64| GrayscalePercentage::from_percent(p).map_err(|e| e.reason);
+    let message = out_of_range(0.0).err().unwrap_or_default();
+    assert!(message.contains("above 0 and below 100"), "{message}");
+    for p in [-1.0, 100.0, 100.5, 150.0, f64::NAN] {
+        assert_eq!(
+            out_of_range(p).err().as_deref(),
+            Some(message.as_str()),
+            "{p}"
+        );
+    }
+    assert!(GrayscalePercentage::from_percent(12.34567).is_err());
+    let tiny = GrayscalePercentage::from_percent(0.0001).map(GrayscalePercentage::get);
+    assert_eq!(tiny.map(Percentage::ppm), Ok(1));
+    let top = GrayscalePercentage::from_percent(99.9999).map(GrayscalePercentage::get);
+    assert_eq!(top.map(Percentage::ppm), Ok(999_999));
+}
+
+#[test]
+fn salts_and_digests_are_checked_when_read() {
+    assert!(serde_json::from_str::<Salt>("\"0123456789abcdef\"").is_ok());
+    for bad in [
+        "\"\"",
+        "\"0123456789ABCDEF\"",
+        "\"0123456789abcde\"",
+        "\"zzzzzzzzzzzzzzzz\"",
+    ] {
+        assert!(serde_json::from_str::<Salt>(bad).is_err(), "{bad}");
+    }
+    let digest = Sha256::parse(&"AB".repeat(32)).map(|d| d.as_str().to_owned());
+    assert_eq!(digest, Ok("ab".repeat(32)));
+    assert!(Reason::parse("   ").is_err());
+    assert_eq!(
+        Reason::parse(" why ").map(|r| r.as_str().to_owned()),
+        Ok("why".into())
+    );
+}

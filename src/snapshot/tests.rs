@@ -143,3 +143,61 @@ fn changes_replace_and_remove_routes_and_target_lists() {
         "old snapshots are immutable"
     );
 }
+
+/// A snapshot at revision 3 with `routes` for `key()`.
+fn snapshot_with(route: Option<Route>, m: &Metrics) -> Snapshot {
+    Snapshot::new(m).with_changes(3, vec![(key(), route)], m)
+}
+
+fn explain(s: &Snapshot, user: &str) -> serde_json::Value {
+    let e = s.explain("app", Env::Production, "mp-a", &Subject::user(user));
+    serde_json::to_value(e).expect("serializable")
+}
+
+#[test]
+fn explain_says_what_was_decided_and_why_at_each_rule() {
+    let m = Metrics::new();
+    let full = release(1, "1.0.0", Status::FullRelease, 0.0);
+    let gray = release(2, "2.0.0", Status::GrayscaleRelease, 50.0);
+    let route = Route::build(Some(input(&full, &[])), Some(input(&gray, &["vip"])), &m);
+    let s = snapshot_with(route, &m);
+    let matched = |e: &serde_json::Value| -> Vec<bool> {
+        let steps = e["steps"].as_array().cloned().unwrap_or_default();
+        steps.iter().map(|s| s["matched"] == true).collect()
+    };
+    let vip = explain(&s, "vip");
+    assert_eq!(
+        (vip["outcome"].clone(), matched(&vip)),
+        ("pilot".into(), vec![true, false, false])
+    );
+    let users: Vec<String> = (0..200).map(|i| format!("user-{i}")).collect();
+    let outside = users
+        .iter()
+        .find(|u| bucket::bucket("00112233445566aa", u) >= 500_000)
+        .expect("someone outside the 50 % grayscale");
+    let e = explain(&s, outside);
+    assert_eq!(
+        (e["outcome"].clone(), matched(&e)),
+        ("full".into(), vec![false, false, true])
+    );
+    let why = e["steps"][1]["reason"].as_str().unwrap_or_default();
+    assert!(why.contains("not below the threshold 500000"), "{why}");
+    let pilot_why = e["steps"][0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        pilot_why.contains("not in the pilot test group of release 2"),
+        "{pilot_why}"
+    );
+
+    let nothing = snapshot_with(None, &m);
+    let e = explain(&nothing, "u");
+    assert_eq!(
+        (e["outcome"].clone(), matched(&e)),
+        ("not_released".into(), vec![false; 3])
+    );
+    assert!(e["decision"].is_null());
+    let why = e["steps"][2]["reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("no release of this route is in full release"),
+        "{why}"
+    );
+}

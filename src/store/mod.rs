@@ -109,3 +109,32 @@ pub trait Store: Send + Sync + 'static {
     /// only sees its own commits).
     fn subscribe(&self) -> watch::Receiver<u64>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored release whose salt is not a salt is a corrupt store, never a default salt
+    /// that would move every user to another bucket.
+    #[test]
+    fn a_bad_stored_salt_is_corrupt_not_defaulted() {
+        let good = serde_json::json!({
+            "id": 1, "mini_program": "mp-a", "version": "1.0.0", "app": "app", "env": "production",
+            "status": "grayscale_release", "percentage": 10, "salt": "0123456789abcdef",
+            "config": {}, "test_group_size": 0, "applied_by": null, "revision": 1,
+            "created_at": 0, "updated_at": 0
+        });
+        let bytes = |v: &serde_json::Value| serde_json::to_vec(v).unwrap_or_default();
+        let read = decode::<Release>(&bytes(&good)).map(|r| r.salt.to_string());
+        assert_eq!(read.ok().as_deref(), Some("0123456789abcdef"));
+        for bad in ["", "0000", "0123456789ABCDEF", "not-a-salt-at-all"] {
+            let mut corrupt = good.clone();
+            corrupt["salt"] = serde_json::json!(bad);
+            let read = decode::<Release>(&bytes(&corrupt));
+            assert!(
+                matches!(read, Err(StoreError::Corrupt(_))),
+                "{bad:?}: {read:?}"
+            );
+        }
+    }
+}
