@@ -1,12 +1,25 @@
 //! graygate: a grayscale rollout gateway for mini programs hosted by super apps.
 //!
-//! Layout:
-//! - [`model`]: validated domain values (ids, environments, percentages, statuses, roles).
-//! - [`bucket`]: the "gr1" bucketing spec.
-//! - [`workflow`]: the pure release state machine and the permission table.
-//! - [`release`]: the records: target apps, versions, releases, test groups, history.
+//! Layout, in the order dependencies point (each module uses only those above it, and
+//! `scripts/check_imports.py` checks it):
+//! - [`bucket`]: the "gr1" bucketing spec and nothing else.
+//! - [`model`]: the domain: validated values (ids, salts, environments, percentages,
+//!   statuses and what each serves, actions, roles and actors, policies) and the records
+//!   (target apps, versions, releases, test groups, history entries).
+//! - [`workflow`]: the one pure release state machine, `(status, command) -> Transition`,
+//!   and the permission table.
+//! - [`metrics`]: the Prometheus registry and the handles the hot path increments.
+//! - [`snapshot`]: the immutable routing table the hot path answers from: resolve and
+//!   explain for a [`snapshot::Subject`], precomputed answers.
 //! - [`store`]: durable storage behind one trait; embedded (redb) and Redis backends.
-//! - [`cli`]: `graygate release …`, the operator CLI over the admin API.
+//! - [`control`]: decide → commit through the store → apply to the in-memory replica →
+//!   publish a new snapshot, for people and the gateway's own actors alike.
+//! - [`health`]: what `/readyz` reports.
+//! - [`config`]: the TOML file, `GRAYGATE_*` overrides, validation with key paths.
+//! - [`http`]: both listeners: the client API (snapshot only), the admin API with its
+//!   access table and views, the one error map, the OpenAPI description.
+//! - [`server`]: start-up, the store sync loop and graceful shutdown.
+//! - [`cli`]: `graygate release …` and `hash-token`, the operator CLI over the admin API.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

@@ -1,13 +1,13 @@
 //! The operator CLI, `graygate release …`: a blocking client of the admin API (SPEC §4).
 //!
 //! This module owns the `release` subcommand's arguments, the HTTP calls it makes
-//! ([`client`]) and what it prints ([`render`]). People get aligned tables. Scripts pass
+//! (`client`) and what it prints (`render`). People get aligned tables. Scripts pass
 //! `--json` and get the API's JSON, pretty-printed. An API error goes to stderr with its code
 //! and message, plus the release's status and allowed actions for a 409, and the command exits
 //! non-zero. The bearer token comes only from `GRAYGATE_TOKEN`. It is never an argument, so it
 //! stays out of shell history and `ps`, and it is never printed. `main.rs` only wires the
 //! subcommand in, with [`ApiOptions`] as global flags that work before or after it.
-//! `graygate hash-token` lives here too ([`token`]): it prints config for the tokens this
+//! `graygate hash-token` lives here too (`token`): it prints config for the tokens this
 //! CLI then sends.
 
 use std::path::PathBuf;

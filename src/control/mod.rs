@@ -3,7 +3,7 @@
 //! answering, so a client that reads after the admin answer sees the change.
 //!
 //! Every actor goes the same way, a person through the admin API or the gateway's own
-//! `system:` actors: [`decide`] with the workflow, commit through the store, apply to the
+//! `system:` actors: decide (`decide`) with the workflow, commit through the store, apply to the
 //! [`Replica`], publish. Writes on one node are serialised by one async mutex around the
 //! replica; writes across nodes by the store's compare-and-set on the revision.
 

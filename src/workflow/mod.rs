@@ -2,7 +2,7 @@
 //! status, to which status. No I/O and no clock: the control plane gathers the [`Facts`],
 //! asks [`decide`] with a [`Command`], and commits the [`Transition`] it gets back.
 //!
-//! Every (status, command) pair is decided in one exhaustive `match` in [`transition`]
+//! Every (status, command) pair is decided in one exhaustive `match` in `transition`
 //! with no catch-all arm, so a new status or command does not compile until each pair
 //! is decided; [`allowed_actions`] is derived from the same match.
 

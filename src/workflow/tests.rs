@@ -970,7 +970,17 @@ mod sim {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
+        // A failing history is kept in src/workflow/tests.proptest-regressions and
+        // replayed first on every later run.
+        #![proptest_config(ProptestConfig {
+            cases: 1024,
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::SourceParallel(
+                    "proptest-regressions",
+                ),
+            )),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn random_histories_keep_the_spec_rules(

@@ -41,7 +41,7 @@ impl From<GoLiveBody> for GoLive {
     }
 }
 
-/// One of the two shapes [`go_live`] accepts (a derived schema could not say that
+/// One of the two shapes `go_live` accepts (a derived schema could not say that
 /// `percentage` goes with `grayscale` only).
 impl utoipa::PartialSchema for GoLiveBody {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
