@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Gateway, Options, TargetApp, Who};
+use common::{Gateway, Options, TargetApp, Who, tool};
 use serde_json::{Value, json};
 
 const APP: &str = "superapp-a";
@@ -299,27 +299,9 @@ fn per_version_series_exist_only_while_a_release_serves() {
     );
 }
 
-/// Whether an external tool is there; in CI (`CI=true`) a missing tool fails the test.
-fn tool(name: &str) -> bool {
-    let found = Command::new(name)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "{name} must be installed in CI (.ci/run installs the prometheus package)"
-        );
-        eprintln!("skipping: {name} is not installed (apt-get install prometheus)");
-    }
-    found
-}
-
 #[test]
 fn promtool_finds_nothing_to_complain_about() {
-    if !tool("promtool") {
+    if !tool("promtool_finds_nothing_to_complain_about", "promtool") {
         return;
     }
     let gw = gateway();
@@ -352,7 +334,7 @@ fn promtool_finds_nothing_to_complain_about() {
 
 #[test]
 fn alert_rules_are_valid() {
-    if !tool("promtool") {
+    if !tool("alert_rules_are_valid", "promtool") {
         return;
     }
     let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/config/alerts.yml");
@@ -400,7 +382,7 @@ fn query_until(base: &str, query: &str, limit: Duration) -> Vec<Value> {
 
 #[test]
 fn a_real_prometheus_reads_the_rollout_split() {
-    if !tool("prometheus") {
+    if !tool("a_real_prometheus_reads_the_rollout_split", "prometheus") {
         return;
     }
     let gw = gateway();

@@ -48,6 +48,11 @@ impl<'g> Call<'g> {
         self
     }
 
+    /// `If-Match` with a revision, as the admin API's `ETag` spells it.
+    pub fn if_match(self, revision: u64) -> Self {
+        self.header("if-match", &format!("\"{revision}\""))
+    }
+
     /// A JSON body with its content type.
     pub fn json(self, body: &Value) -> Self {
         self.header("content-type", "application/json")
@@ -120,6 +125,12 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// Whether the reply is served as JSON (`application/json`, any parameters).
+    pub fn is_json(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|c| c.starts_with("application/json"))
+    }
+
     /// `error.code` of a JSON error body, or `""`.
     pub fn error_code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
@@ -157,9 +168,7 @@ impl Reply {
             reply.text
         );
         assert!(
-            reply
-                .header("content-type")
-                .is_some_and(|c| c.starts_with("application/json")),
+            reply.is_json(),
             "{}: error is not served as JSON: {:?}",
             reply.what,
             reply.header("content-type")

@@ -13,6 +13,9 @@
 //!   status (4xx and 5xx included) as a reply with its headers and JSON body.
 //! - [`redis_url`] / [`Namespace`] / [`RedisServer`]: Redis for many-node tests (skip or
 //!   fail when absent, a private key namespace, a private `redis-server` process).
+//! - [`Release`], [`upload`], [`release_body`], [`users`], [`eventually`]: seeded data
+//!   through the admin API and waiting for asynchronous effects.
+//! - [`skip`] / [`tool`]: a skipped test says so in plain `cargo test` output.
 //!
 //! When a test panics while a gateway is alive, the gateway's stderr is printed so the
 //! failure shows what the server logged.
@@ -31,6 +34,8 @@ use serde_json::Value;
 mod config;
 mod http;
 mod redis_fixture;
+mod seed;
+mod skip;
 
 // Each test binary uses a different part of the harness.
 #[allow(unused_imports)]
@@ -41,6 +46,13 @@ pub use http::{Call, Reply, query};
 pub use redis_fixture::{
     DEFAULT_REDIS_URL, Namespace, RedisServer, redis_server_binary, redis_url,
 };
+#[allow(unused_imports)]
+pub use seed::{
+    Release, create_release, eventually, merged, package_url, release_body, releases, upload,
+    upload_reply, users,
+};
+#[allow(unused_imports)]
+pub use skip::{skip, tool};
 
 /// How long the gateway may take to print its listening line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -226,14 +238,29 @@ impl Gateway {
     /// Sends SIGTERM and waits up to `timeout` for a graceful exit; SIGKILLs after that.
     /// Returns the exit status of a graceful exit, `None` if it had to be killed.
     pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let mut child = self.child.take()?;
-        let sent = Command::new("kill")
+        if !self.send_sigterm() {
+            self.kill9();
+            return None;
+        }
+        self.wait_exit(timeout)
+    }
+
+    /// Sends SIGTERM and returns at once (the process keeps draining); whether it was sent.
+    pub fn send_sigterm(&self) -> bool {
+        let Some(pid) = self.pid() else { return false };
+        Command::new("kill")
             .arg("-TERM")
-            .arg(child.id().to_string())
+            .arg(pid.to_string())
             .status()
-            .is_ok_and(|s| s.success());
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; SIGKILLs it after that.
+    /// Returns the exit status of an exit within `timeout`, `None` if it had to be killed.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
         let deadline = Instant::now() + timeout;
-        while sent && Instant::now() < deadline {
+        while Instant::now() < deadline {
             if let Ok(Some(status)) = child.try_wait() {
                 return Some(status);
             }

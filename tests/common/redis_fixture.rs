@@ -3,8 +3,8 @@
 //! drops ([`Namespace`]), and a private `redis-server` child process that can be killed
 //! and restarted on the same port ([`RedisServer`]).
 //!
-//! Absent Redis is a skip with a printed reason, or a failure when
-//! `GRAYGATE_REQUIRE_REDIS=1`.
+//! Absent Redis is a skip that shows in the plain `cargo test` output
+//! ([`super::skip`]), or a failure when `GRAYGATE_REQUIRE_REDIS=1`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -27,7 +27,10 @@ fn skip_or_fail<T>(test: &str, reason: &str) -> Option<T> {
     if redis_required() {
         panic!("{test}: GRAYGATE_REQUIRE_REDIS=1 but {reason}");
     }
-    eprintln!("skipping {test}: {reason} (set GRAYGATE_REQUIRE_REDIS=1 to fail instead)");
+    super::skip(
+        test,
+        &format!("{reason} (set GRAYGATE_REQUIRE_REDIS=1 to fail instead)"),
+    );
     None
 }
 

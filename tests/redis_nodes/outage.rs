@@ -70,21 +70,21 @@ fn while_redis_is_down(a: &Gateway, b: &Gateway, grayscale: u64, before: &[(u16,
     for gw in [a, b] {
         assert!(!readiness(gw).1, "store_reachable while Redis is down");
         assert_eq!(
-            answers(gw, &users(50)),
+            answers(gw, &users("user", 50)),
             before,
             "resolves changed in the outage"
         );
         let slowest = writes_refused(gw, grayscale);
         println!("slowest 503 store_unavailable while Redis is down: {slowest:?}");
         assert_eq!(
-            answers(gw, &users(50)),
+            answers(gw, &users("user", 50)),
             before,
             "a refused write changed resolves"
         );
     }
     // Let a few revision checks fail while down; nothing must come of them.
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(answers(a, &users(50)), answers(b, &users(50)));
+    assert_eq!(answers(a, &users("user", 50)), answers(b, &users("user", 50)));
 }
 
 /// Two nodes ride out a Redis outage and heal without a restart; a third node then
@@ -100,8 +100,8 @@ fn nodes_ride_out_a_redis_outage_and_heal_by_themselves() {
     let (a, b) = (node(&ns, 0.2), node(&ns, 0.2));
     let grayscale = roll_out(&a);
     converged(&ns, &[&a, &b]);
-    let before = answers(&a, &users(50));
-    assert_eq!(answers(&b, &users(50)), before);
+    let before = answers(&a, &users("user", 50));
+    assert_eq!(answers(&b, &users("user", 50)), before);
     let listed = releases(&a);
 
     redis.kill();
@@ -126,7 +126,7 @@ fn nodes_ride_out_a_redis_outage_and_heal_by_themselves() {
         "cold start lists other releases"
     );
     assert_eq!(
-        answers(&c, &users(50)),
+        answers(&c, &users("user", 50)),
         after,
         "cold start serves other answers"
     );
@@ -149,8 +149,8 @@ fn once_redis_is_back(
     release_to_development(a, "3.0.0");
     let took = converged(ns, &[a, b]);
     println!("writes on both nodes after the restart converged in {took:?}");
-    let after = answers(a, &users(50));
-    assert_eq!(answers(b, &users(50)), after);
+    let after = answers(a, &users("user", 50));
+    assert_eq!(answers(b, &users("user", 50)), after);
     after
 }
 
