@@ -84,7 +84,10 @@ fn while_redis_is_down(a: &Gateway, b: &Gateway, grayscale: u64, before: &[(u16,
     }
     // Let a few revision checks fail while down; nothing must come of them.
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(answers(a, &users("user", 50)), answers(b, &users("user", 50)));
+    assert_eq!(
+        answers(a, &users("user", 50)),
+        answers(b, &users("user", 50))
+    );
 }
 
 /// Two nodes ride out a Redis outage and heal without a restart; a third node then

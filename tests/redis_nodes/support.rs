@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-pub use crate::common::{eventually, releases, users};
 use crate::common::{Gateway, Namespace, Options, Release, Reply, StoreSpec, TargetApp, Who};
+pub use crate::common::{eventually, releases, users};
 
 /// Production without pilot testing (apply → under_review → approve →
 /// release_preparation → go_live) and development (apply → full_release at once).

@@ -8,8 +8,8 @@ use std::ops::Deref;
 
 use serde_json::{Value, json};
 
-pub use crate::common::{package_url, upload, users};
 use crate::common::{Gateway, Options, TargetApp, Who, create_release, merged, release_body};
+pub use crate::common::{package_url, upload, users};
 
 /// Production with pilot testing, sandbox and development.
 pub const APP: &str = "superapp-a";

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 pub use crate::checks::*;
-pub use crate::common::{Release, package_url, release_body, upload, users};
 use crate::common::{Gateway, Options, Reply, TargetApp, Who, merged};
+pub use crate::common::{Release, package_url, release_body, upload, users};
 
 /// Production with pilot testing; sandbox with manual approval and pilot testing;
 /// development and test.
