@@ -67,43 +67,50 @@ impl<'g> Call<'g> {
 
     /// Performs the request. Any status is a [`Reply`]; transport failures panic with
     /// the gateway's stderr.
+    #[track_caller]
     pub fn send(self) -> Reply {
+        let gateway = self.gateway;
+        self.try_send().unwrap_or_else(|e| gateway.fail(&e))
+    }
+
+    /// Performs the request; a transport failure (the gateway was killed, say) is an
+    /// `Err` naming the request instead of a panic.
+    pub fn try_send(self) -> Result<Reply, String> {
         let mut request = ureq::http::Request::builder()
             .method(self.method.as_str())
             .uri(&self.url);
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
+        let agent = self.gateway.agent();
         let result = match self.body {
-            Some(body) => request.body(body).map(|r| self.gateway.agent().run(r)),
-            None => request.body(()).map(|r| self.gateway.agent().run(r)),
+            Some(body) => request.body(body).map(|r| agent.run(r)),
+            None => request.body(()).map(|r| agent.run(r)),
         };
         let what = format!("{} {}", self.method, self.url);
         let mut response = match result {
             Ok(Ok(response)) => response,
-            Ok(Err(e)) => self.gateway.fail(&format!("{what} failed: {e}")),
-            Err(e) => self
-                .gateway
-                .fail(&format!("{what} is not a valid request: {e}")),
+            Ok(Err(e)) => return Err(format!("{what} failed: {e}")),
+            Err(e) => return Err(format!("{what} is not a valid request: {e}")),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response
             .body_mut()
             .read_to_string()
-            .unwrap_or_else(|e| self.gateway.fail(&format!("{what}: reading the body: {e}")));
+            .map_err(|e| format!("{what}: reading the body: {e}"))?;
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
         };
-        Reply {
+        Ok(Reply {
             what,
             status,
             headers,
             text,
             body,
-        }
+        })
     }
 }
 

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod clock;
 mod config;
 mod http;
 mod redis_fixture;
@@ -38,6 +39,8 @@ mod seed;
 mod skip;
 
 // Each test binary uses a different part of the harness.
+#[allow(unused_imports)]
+pub use clock::rfc3339_nanos;
 #[allow(unused_imports)]
 pub use config::{Options, StoreSpec, TargetApp, Who, token_sha256};
 #[allow(unused_imports)]
@@ -247,9 +250,19 @@ impl Gateway {
 
     /// Sends SIGTERM and returns at once (the process keeps draining); whether it was sent.
     pub fn send_sigterm(&self) -> bool {
+        self.signal("-TERM")
+    }
+
+    /// Sends SIGKILL and returns at once, without reaping, so it works while other
+    /// threads still send requests; [`Gateway::restart`] reaps the process.
+    pub fn send_sigkill(&self) -> bool {
+        self.signal("-KILL")
+    }
+
+    fn signal(&self, flag: &str) -> bool {
         let Some(pid) = self.pid() else { return false };
         Command::new("kill")
-            .arg("-TERM")
+            .arg(flag)
             .arg(pid.to_string())
             .status()
             .is_ok_and(|s| s.success())
