@@ -100,10 +100,21 @@ impl Namespace {
 
     /// The body of a `[store]` section for a gateway on this namespace.
     pub fn store_section(&self, revision_check_seconds: f64) -> String {
+        self.store_section_via(&self.url, revision_check_seconds)
+    }
+
+    /// Like [`Namespace::store_section`], reaching the same Redis through `url` (for
+    /// example as another Redis user).
+    pub fn store_section_via(&self, url: &str, revision_check_seconds: f64) -> String {
         format!(
-            "kind = \"redis\"\nurl = \"{}\"\nnamespace = \"{}\"\nrevision_check_seconds = {revision_check_seconds:?}\n",
-            self.url, self.name
+            "kind = \"redis\"\nurl = \"{url}\"\nnamespace = \"{}\"\nrevision_check_seconds = {revision_check_seconds:?}\n",
+            self.name
         )
+    }
+
+    /// The pub/sub channel the nodes announce new revisions on.
+    pub fn channel(&self) -> String {
+        format!("{{{}}}:revisions", self.name)
     }
 
     /// The global revision the namespace holds in Redis (0 when it holds nothing).
@@ -190,6 +201,16 @@ impl RedisServer {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// A connection to this server as the default user.
+    pub fn connection(&self) -> redis::Connection {
+        connect(&self.url()).expect("connect to the private redis-server")
+    }
+
+    /// The URL for the user `name` with `password` on this server.
+    pub fn url_as(&self, name: &str, password: &str) -> String {
+        format!("redis://{name}:{password}@127.0.0.1:{}", self.port)
     }
 
     fn spawn(&mut self) {
