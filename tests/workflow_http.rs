@@ -25,6 +25,8 @@ mod apps_and_versions;
 mod cancel;
 #[path = "workflow_http/durability.rs"]
 mod durability;
+#[path = "workflow_http/if_match.rs"]
+mod if_match;
 #[path = "workflow_http/population.rs"]
 mod population;
 #[path = "workflow_http/production.rs"]

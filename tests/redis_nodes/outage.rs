@@ -196,3 +196,45 @@ fn pub_sub_resumes_after_a_redis_restart() {
     println!("after the restart, A → B took {:?}", acknowledged.elapsed());
     converged(&ns, &[&a, &b]);
 }
+
+/// `/readyz` of `gw` on both listeners, each as (status, store, store_reachable, revision).
+fn readyz_everywhere(gw: &Gateway) -> [Value; 2] {
+    [gw.client("GET", "/readyz"), gw.admin("GET", "/readyz")].map(|call| {
+        let b = call.send().expect(200).body;
+        serde_json::json!([b["status"], b["store"], b["store_reachable"], b["revision"]])
+    })
+}
+
+/// Not ready: while Redis is down `/readyz` says `degraded` on both listeners, with the
+/// store unreachable and the revision of the last good snapshot (that of the last
+/// acknowledged write); it says `ready` again once Redis is back.
+#[test]
+fn readyz_says_degraded_on_both_listeners_while_redis_is_down() {
+    let test = "readyz_says_degraded_on_both_listeners_while_redis_is_down";
+    let Some(binary) = redis_server_binary(test) else {
+        return;
+    };
+    let mut redis = RedisServer::start(binary);
+    let ns = Namespace::fresh(&redis.url(), "nodes-readyz");
+    let a = node(&ns, 0.2);
+    let id = to_release_preparation(&a, "1.0.0");
+    let raised = moved_to(go_live(&a, id, 10.0, None), "grayscale_release");
+    let last = raised["revision"].clone();
+    let expect =
+        |status: &str, reachable: bool| serde_json::json!([status, "redis", reachable, last]);
+    for body in readyz_everywhere(&a) {
+        assert_eq!(body, expect("ready", true));
+    }
+
+    redis.kill();
+    wait_for_readiness(&[&a], "degraded");
+    for body in readyz_everywhere(&a) {
+        assert_eq!(body, expect("degraded", false), "while Redis is down");
+    }
+
+    redis.restart();
+    wait_for_readiness(&[&a], "ready");
+    for body in readyz_everywhere(&a) {
+        assert_eq!(body, expect("ready", true), "once Redis is back");
+    }
+}
