@@ -179,6 +179,13 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
+    /// A started server for `test`, or `None` (a visible skip, or a failure when
+    /// `GRAYGATE_REQUIRE_REDIS=1`) when `redis-server` cannot run.
+    #[track_caller]
+    pub fn for_test(test: &str) -> Option<RedisServer> {
+        redis_server_binary(test).map(RedisServer::start)
+    }
+
     /// Starts the server and waits until it answers `PING`.
     pub fn start(binary: PathBuf) -> RedisServer {
         let dir = tempfile::Builder::new()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Gateway, Reply, Who};
+use super::{Gateway, Options, Reply, TargetApp, Who, query};
 
 /// The package URL every seeded version gets.
 pub fn package_url(mp: &str, version: &str) -> String {
@@ -156,4 +156,48 @@ impl<'g> Release<'g> {
 /// `GET /v1/admin/releases` as the viewer.
 pub fn releases(gw: &Gateway) -> Value {
     gw.get(Who::Viewer, "/v1/admin/releases").expect(200).body
+}
+
+/// Seeded gateways and what they serve.
+impl Gateway {
+    /// `GET /v1/resolve` on the client listener.
+    pub fn resolve(&self, app: &str, env: &str, mini_program: &str, user: &str) -> Reply {
+        let query = query(&[
+            ("app", app),
+            ("env", env),
+            ("mini_program", mini_program),
+            ("user", user),
+        ]);
+        self.client("GET", &format!("/v1/resolve?{query}")).send()
+    }
+
+    /// A gateway with `superapp-a` (production with pilot testing) and release 1: version
+    /// 1.0.0 of `mp-a`, created by a developer with `create_extra` merged into the request.
+    pub fn with_release(create_extra: Value) -> Gateway {
+        let app = TargetApp::new("superapp-a").env("production", "{ pilot_testing = true }");
+        let gw = Gateway::start(Options::default().app(app));
+        let version =
+            serde_json::json!({"version": "1.0.0", "package_url": "https://cdn.example.com/a.zip"});
+        gw.post(
+            Who::Developer,
+            "/v1/admin/mini-programs/mp-a/versions",
+            &version,
+        )
+        .expect(201);
+        let mut create = serde_json::json!({"mini_program": "mp-a", "version": "1.0.0", "app": "superapp-a", "env": "production"});
+        if let (Some(c), Some(extra)) = (create.as_object_mut(), create_extra.as_object()) {
+            c.extend(extra.clone());
+        }
+        gw.post(Who::Developer, "/v1/admin/releases", &create)
+            .expect(201);
+        gw
+    }
+
+    /// The global revision the gateway serves, from the client listener's `/readyz`.
+    pub fn revision(&self) -> u64 {
+        let reply = self.client("GET", "/readyz").send().expect(200);
+        reply.body["revision"]
+            .as_u64()
+            .unwrap_or_else(|| self.fail(&format!("no revision in /readyz: {}", reply.text)))
+    }
 }

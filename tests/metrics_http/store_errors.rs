@@ -9,7 +9,6 @@ use serde_json::json;
 
 use crate::common::{
     Gateway, Namespace, Options, RedisServer, Release, StoreSpec, TargetApp, Who, eventually,
-    redis_server_binary,
 };
 use crate::*;
 
@@ -42,10 +41,9 @@ fn wait_for_readiness(gw: &Gateway, status: &str) {
 #[test]
 fn store_errors_rise_during_a_redis_outage_and_stop_after_it() {
     let test = "store_errors_rise_during_a_redis_outage_and_stop_after_it";
-    let Some(binary) = redis_server_binary(test) else {
+    let Some(mut redis) = RedisServer::for_test(test) else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "metrics-outage");
     let app = TargetApp::new(APP).env("production", "{ pilot_testing = false }");
     let store = StoreSpec::Section(ns.store_section(CHECK_SECONDS));

@@ -12,9 +12,7 @@
 
 use std::time::Duration;
 
-use crate::common::{
-    Gateway, Namespace, Options, RedisServer, StoreSpec, TargetApp, redis_server_binary,
-};
+use crate::common::{Gateway, Namespace, Options, RedisServer, StoreSpec, TargetApp};
 use crate::support::*;
 
 /// The Redis user that may do anything but subscribe, and its password.
@@ -80,10 +78,9 @@ fn subscriptions(redis: &RedisServer, ns: &Namespace) -> (i64, bool, bool) {
 #[test]
 fn the_revision_check_catches_up_a_node_without_pub_sub() {
     let test = "the_revision_check_catches_up_a_node_without_pub_sub";
-    let Some(binary) = redis_server_binary(test) else {
+    let Some(redis) = RedisServer::for_test(test) else {
         return;
     };
-    let redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-catch-up");
     let deaf = deaf_user(&redis);
     let writer = node_via(&ns, &redis.url(), 60.0);

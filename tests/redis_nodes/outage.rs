@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{Gateway, Namespace, RedisServer, Reply, Who, redis_server_binary};
+use crate::common::{Gateway, Namespace, RedisServer, Reply, Who};
 use crate::support::*;
 
 /// How long an admin write may take to answer 503 while Redis is down.
@@ -95,10 +95,9 @@ fn while_redis_is_down(a: &Gateway, b: &Gateway, grayscale: u64, before: &[(u16,
 #[test]
 fn nodes_ride_out_a_redis_outage_and_heal_by_themselves() {
     let test = "nodes_ride_out_a_redis_outage_and_heal_by_themselves";
-    let Some(binary) = redis_server_binary(test) else {
+    let Some(mut redis) = RedisServer::for_test(test) else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-outage");
     let (a, b) = (node(&ns, 0.2), node(&ns, 0.2));
     let grayscale = roll_out(&a);
@@ -163,10 +162,9 @@ fn once_redis_is_back(
 /// after the restart, while the command connection reconnects.
 #[test]
 fn pub_sub_resumes_after_a_redis_restart() {
-    let Some(binary) = redis_server_binary("pub_sub_resumes_after_a_redis_restart") else {
+    let Some(mut redis) = RedisServer::for_test("pub_sub_resumes_after_a_redis_restart") else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-resubscribe");
     let (a, b) = (node(&ns, 60.0), node(&ns, 60.0));
     release_to_development(&a, "1.0.0");
@@ -211,10 +209,9 @@ fn readyz_everywhere(gw: &Gateway) -> [Value; 2] {
 #[test]
 fn readyz_says_degraded_on_both_listeners_while_redis_is_down() {
     let test = "readyz_says_degraded_on_both_listeners_while_redis_is_down";
-    let Some(binary) = redis_server_binary(test) else {
+    let Some(mut redis) = RedisServer::for_test(test) else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-readyz");
     let a = node(&ns, 0.2);
     let id = to_release_preparation(&a, "1.0.0");
