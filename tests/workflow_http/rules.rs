@@ -334,8 +334,13 @@ fn rule4_grayscale_percentages_only_go_up() {
     bad_request(r.go_live_grayscale(100.0));
     moved(r.go_live_full(), "full_release", NOTHING);
 
+    grayscale_only_in_production(&gw);
+}
+
+/// Rule 4: grayscale exists only in production.
+fn grayscale_only_in_production(gw: &Gateway) {
     // Grayscale exists only in production: a sandbox release never offers go_live.
-    let sandbox = new_release(&gw, AUTO_APP, "sandbox", "1.0.0");
+    let sandbox = new_release(gw, AUTO_APP, "sandbox", "1.0.0");
     refused(
         sandbox.go_live_grayscale(10.0),
         "new_version_created",
@@ -346,7 +351,7 @@ fn rule4_grayscale_percentages_only_go_up() {
     // Where production would go to grayscale (pilot testing completed), sandbox goes
     // to full instead, and no step on the way offers or takes go_live.
     for app in [PILOT_APP, AUTO_PILOT_APP] {
-        let pilot = new_release_of(&gw, MP, app, "sandbox", "2.0.0", json!({}));
+        let pilot = new_release_of(gw, MP, app, "sandbox", "2.0.0", json!({}));
         never_grayscale(&pilot);
         pilot.apply(Who::Developer).expect(200);
         if pilot.status() == "under_review" {
