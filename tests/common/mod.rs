@@ -7,14 +7,18 @@
 //! - [`Options`] / [`TargetApp`] / [`StoreSpec`]: what goes into the generated config
 //!   file and the process environment.
 //! - [`Gateway`]: a running `graygate serve` on ephemeral ports in its own temporary
-//!   directory; [`Gateway::kill9`], [`Gateway::restart`], [`Gateway::restart_with`] and
-//!   [`Gateway::terminate`] control the process, and dropping it kills the process.
+//!   directory; [`Gateway::kill9`], [`Gateway::restart`], [`Gateway::restart_with`],
+//!   [`Gateway::terminate`], [`Gateway::send_sigterm`] / [`Gateway::send_sigkill`] (signal
+//!   and return, for requests in flight) and [`Gateway::wait_exit`] control the process,
+//!   and dropping it kills the process.
 //! - [`Call`] / [`Reply`]: a small blocking HTTP client on `ureq` that returns every
 //!   status (4xx and 5xx included) as a reply with its headers and JSON body.
 //! - [`redis_url`] / [`Namespace`] / [`RedisServer`]: Redis for many-node tests (skip or
 //!   fail when absent, a private key namespace, a private `redis-server` process).
-//! - [`Release`], [`upload`], [`release_body`], [`users`], [`eventually`]: seeded data
-//!   through the admin API and waiting for asynchronous effects.
+//! - [`Release`], [`upload`], [`release_body`], [`users`], [`eventually`],
+//!   [`Gateway::with_release`]: seeded data through the admin API and waiting for
+//!   asynchronous effects.
+//! - [`rfc3339_nanos`]: API times as numbers that order correctly.
 //! - [`skip`] / [`tool`]: a skipped test says so in plain `cargo test` output.
 //!
 //! When a test panics while a gateway is alive, the gateway's stderr is printed so the
