@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use graygate::bucket::{self, BUCKETS};
 use graygate::model::Percentage;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 /// Ids per shape.
 const N: u32 = 1_000_000;
@@ -279,6 +280,14 @@ fn chi_square_tail_matches_exact_values() {
 }
 
 proptest! {
+    // Found cases are kept in tests/bucket_stats.proptest-regressions and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    })]
+
     /// Raising a percentage never removes a user: for any salt, user id and thresholds
     /// p1 <= p2, being in the grayscale at p1 implies being in it at p2.
     #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Gateway, Who, query};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use serde_json::json;
 
 const PATHS: &[&str] = &[
@@ -141,7 +141,12 @@ fn random_requests_never_fail_the_server_or_change_state() {
     let revision = gw.revision();
     let mut runner = TestRunner::new(Config {
         cases: 600,
-        failure_persistence: None,
+        // A failing case is kept in tests/fuzz_http.proptest-regressions and replayed
+        // first on every later run.
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        source_file: Some(file!()),
         ..Config::default()
     });
     let result = runner.run(&fuzz(), |f| {
@@ -183,7 +188,12 @@ fn garbage_bodies_from_an_admin_change_nothing() {
     ];
     let mut runner = TestRunner::new(Config {
         cases: 300,
-        failure_persistence: None,
+        // A failing case is kept in tests/fuzz_http.proptest-regressions and replayed
+        // first on every later run.
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        source_file: Some(file!()),
         ..Config::default()
     });
     let strategy = (

@@ -8,6 +8,7 @@ use graygate::config::Config;
 use graygate::model::{AppId, MiniProgramId, Percentage, UserId, Version};
 use graygate::model::{ReleaseConfig, TestGroup};
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Value, json};
 
 /// `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, written out independently of the crate.
@@ -40,7 +41,13 @@ fn edgy_string() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // Found cases are kept in tests/parsers.proptest-regressions and replayed first.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::with_cases(2000)
+    })]
 
     #[test]
     fn identifiers_accept_exactly_the_spec_pattern(s in edgy_string()) {

@@ -2,7 +2,8 @@
 //! binary: a write acknowledged by one node reaches the other's resolves; two nodes
 //! writing at the same instant never both win and never overwrite each other silently;
 //! a Redis outage leaves resolves served, refuses writes with 503 `store_unavailable`
-//! and heals by itself; a new node cold-starts from Redis alone.
+//! and heals by itself; a new node cold-starts from Redis alone; a node that gets no
+//! change notification catches up through the periodic revision check.
 //!
 //! Redis is `REDIS_URL` (default `redis://127.0.0.1:6379`); the outage scenarios run a
 //! private `redis-server` (`REDIS_SERVER`, default from `PATH`) on a free port. Without
@@ -16,6 +17,8 @@ mod common;
 #[path = "redis_nodes/support.rs"]
 mod support;
 
+#[path = "redis_nodes/catch_up.rs"]
+mod catch_up;
 #[path = "redis_nodes/conflicts.rs"]
 mod conflicts;
 #[path = "redis_nodes/consistency.rs"]

@@ -24,3 +24,5 @@ mod batch;
 mod input;
 #[path = "resolve_http/precedence.rs"]
 mod precedence;
+#[path = "resolve_http/salts.rs"]
+mod salts;

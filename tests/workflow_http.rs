@@ -3,7 +3,8 @@
 //! approval, with and without pilot testing), development and test; every refusal
 //! (wrong status, wrong role, missing or bad token, rules 1–4, stale `If-Match`,
 //! malformed requests, unknown releases); history; list filters; what the client API
-//! serves right after each admin answer; and durability across a SIGKILL.
+//! serves right after each admin answer; and durability across a SIGKILL, after an idle
+//! spell (`population`) and right after acknowledged writes under load (`durability`).
 //!
 //! Each `#[test]` is one scenario with its own gateway, so they run in parallel. The
 //! scenarios live in `tests/workflow_http/`, one file per theme; `support` (setup and
@@ -24,6 +25,10 @@ mod apps_and_versions;
 mod cancel;
 #[path = "workflow_http/durability.rs"]
 mod durability;
+#[path = "workflow_http/if_match.rs"]
+mod if_match;
+#[path = "workflow_http/population.rs"]
+mod population;
 #[path = "workflow_http/production.rs"]
 mod production;
 #[path = "workflow_http/requests.rs"]

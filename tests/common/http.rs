@@ -48,6 +48,11 @@ impl<'g> Call<'g> {
         self
     }
 
+    /// `If-Match` with a revision, as the admin API's `ETag` spells it.
+    pub fn if_match(self, revision: u64) -> Self {
+        self.header("if-match", &format!("\"{revision}\""))
+    }
+
     /// A JSON body with its content type.
     pub fn json(self, body: &Value) -> Self {
         self.header("content-type", "application/json")
@@ -62,43 +67,50 @@ impl<'g> Call<'g> {
 
     /// Performs the request. Any status is a [`Reply`]; transport failures panic with
     /// the gateway's stderr.
+    #[track_caller]
     pub fn send(self) -> Reply {
+        let gateway = self.gateway;
+        self.try_send().unwrap_or_else(|e| gateway.fail(&e))
+    }
+
+    /// Performs the request; a transport failure (the gateway was killed, say) is an
+    /// `Err` naming the request instead of a panic.
+    pub fn try_send(self) -> Result<Reply, String> {
         let mut request = ureq::http::Request::builder()
             .method(self.method.as_str())
             .uri(&self.url);
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
+        let agent = self.gateway.agent();
         let result = match self.body {
-            Some(body) => request.body(body).map(|r| self.gateway.agent().run(r)),
-            None => request.body(()).map(|r| self.gateway.agent().run(r)),
+            Some(body) => request.body(body).map(|r| agent.run(r)),
+            None => request.body(()).map(|r| agent.run(r)),
         };
         let what = format!("{} {}", self.method, self.url);
         let mut response = match result {
             Ok(Ok(response)) => response,
-            Ok(Err(e)) => self.gateway.fail(&format!("{what} failed: {e}")),
-            Err(e) => self
-                .gateway
-                .fail(&format!("{what} is not a valid request: {e}")),
+            Ok(Err(e)) => return Err(format!("{what} failed: {e}")),
+            Err(e) => return Err(format!("{what} is not a valid request: {e}")),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response
             .body_mut()
             .read_to_string()
-            .unwrap_or_else(|e| self.gateway.fail(&format!("{what}: reading the body: {e}")));
+            .map_err(|e| format!("{what}: reading the body: {e}"))?;
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
         };
-        Reply {
+        Ok(Reply {
             what,
             status,
             headers,
             text,
             body,
-        }
+        })
     }
 }
 
@@ -118,6 +130,12 @@ impl Reply {
     /// A header's value as text.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Whether the reply is served as JSON (`application/json`, any parameters).
+    pub fn is_json(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|c| c.starts_with("application/json"))
     }
 
     /// `error.code` of a JSON error body, or `""`.
@@ -157,9 +175,7 @@ impl Reply {
             reply.text
         );
         assert!(
-            reply
-                .header("content-type")
-                .is_some_and(|c| c.starts_with("application/json")),
+            reply.is_json(),
             "{}: error is not served as JSON: {:?}",
             reply.what,
             reply.header("content-type")

@@ -7,12 +7,19 @@
 //! - [`Options`] / [`TargetApp`] / [`StoreSpec`]: what goes into the generated config
 //!   file and the process environment.
 //! - [`Gateway`]: a running `graygate serve` on ephemeral ports in its own temporary
-//!   directory; [`Gateway::kill9`], [`Gateway::restart`], [`Gateway::restart_with`] and
-//!   [`Gateway::terminate`] control the process, and dropping it kills the process.
+//!   directory; [`Gateway::kill9`], [`Gateway::restart`], [`Gateway::restart_with`],
+//!   [`Gateway::terminate`], [`Gateway::send_sigterm`] / [`Gateway::send_sigkill`] (signal
+//!   and return, for requests in flight) and [`Gateway::wait_exit`] control the process,
+//!   and dropping it kills the process.
 //! - [`Call`] / [`Reply`]: a small blocking HTTP client on `ureq` that returns every
 //!   status (4xx and 5xx included) as a reply with its headers and JSON body.
 //! - [`redis_url`] / [`Namespace`] / [`RedisServer`]: Redis for many-node tests (skip or
 //!   fail when absent, a private key namespace, a private `redis-server` process).
+//! - [`Release`], [`upload`], [`release_body`], [`users`], [`eventually`],
+//!   [`Gateway::with_release`]: seeded data through the admin API and waiting for
+//!   asynchronous effects.
+//! - [`rfc3339_nanos`]: API times as numbers that order correctly.
+//! - [`skip`] / [`tool`]: a skipped test says so in plain `cargo test` output.
 //!
 //! When a test panics while a gateway is alive, the gateway's stderr is printed so the
 //! failure shows what the server logged.
@@ -28,11 +35,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod clock;
 mod config;
 mod http;
 mod redis_fixture;
+mod seed;
+mod skip;
 
 // Each test binary uses a different part of the harness.
+#[allow(unused_imports)]
+pub use clock::rfc3339_nanos;
 #[allow(unused_imports)]
 pub use config::{Options, StoreSpec, TargetApp, Who, token_sha256};
 #[allow(unused_imports)]
@@ -41,6 +53,13 @@ pub use http::{Call, Reply, query};
 pub use redis_fixture::{
     DEFAULT_REDIS_URL, Namespace, RedisServer, redis_server_binary, redis_url,
 };
+#[allow(unused_imports)]
+pub use seed::{
+    Release, create_release, eventually, merged, package_url, release_body, releases, upload,
+    upload_reply, users,
+};
+#[allow(unused_imports)]
+pub use skip::{skip, tool};
 
 /// How long the gateway may take to print its listening line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -226,14 +245,39 @@ impl Gateway {
     /// Sends SIGTERM and waits up to `timeout` for a graceful exit; SIGKILLs after that.
     /// Returns the exit status of a graceful exit, `None` if it had to be killed.
     pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let mut child = self.child.take()?;
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
+        if !self.send_sigterm() {
+            self.kill9();
+            return None;
+        }
+        self.wait_exit(timeout)
+    }
+
+    /// Sends SIGTERM and returns at once (the process keeps draining); whether it was sent.
+    pub fn send_sigterm(&self) -> bool {
+        self.signal("-TERM")
+    }
+
+    /// Sends SIGKILL and returns at once, without reaping, so it works while other
+    /// threads still send requests; [`Gateway::restart`] reaps the process.
+    pub fn send_sigkill(&self) -> bool {
+        self.signal("-KILL")
+    }
+
+    fn signal(&self, flag: &str) -> bool {
+        let Some(pid) = self.pid() else { return false };
+        Command::new("kill")
+            .arg(flag)
+            .arg(pid.to_string())
             .status()
-            .is_ok_and(|s| s.success());
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; SIGKILLs it after that.
+    /// Returns the exit status of an exit within `timeout`, `None` if it had to be killed.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
         let deadline = Instant::now() + timeout;
-        while sent && Instant::now() < deadline {
+        while Instant::now() < deadline {
             if let Ok(Some(status)) = child.try_wait() {
                 return Some(status);
             }
@@ -290,47 +334,6 @@ impl Gateway {
     /// `PUT` of a JSON body on the admin listener as `who`.
     pub fn put(&self, who: Who, path: &str, body: &Value) -> Reply {
         self.admin("PUT", path).by(who).json(body).send()
-    }
-
-    /// `GET /v1/resolve` on the client listener.
-    pub fn resolve(&self, app: &str, env: &str, mini_program: &str, user: &str) -> Reply {
-        let query = query(&[
-            ("app", app),
-            ("env", env),
-            ("mini_program", mini_program),
-            ("user", user),
-        ]);
-        self.client("GET", &format!("/v1/resolve?{query}")).send()
-    }
-
-    /// A gateway with `superapp-a` (production with pilot testing) and release 1: version
-    /// 1.0.0 of `mp-a`, created by a developer with `create_extra` merged into the request.
-    pub fn with_release(create_extra: Value) -> Gateway {
-        let app = TargetApp::new("superapp-a").env("production", "{ pilot_testing = true }");
-        let gw = Gateway::start(Options::default().app(app));
-        let version =
-            serde_json::json!({"version": "1.0.0", "package_url": "https://cdn.example.com/a.zip"});
-        gw.post(
-            Who::Developer,
-            "/v1/admin/mini-programs/mp-a/versions",
-            &version,
-        )
-        .expect(201);
-        let mut create = serde_json::json!({"mini_program": "mp-a", "version": "1.0.0", "app": "superapp-a", "env": "production"});
-        if let (Some(c), Some(extra)) = (create.as_object_mut(), create_extra.as_object()) {
-            c.extend(extra.clone());
-        }
-        gw.post(Who::Developer, "/v1/admin/releases", &create)
-            .expect(201);
-        gw
-    }
-
-    /// The global revision the gateway serves, from the client listener's `/readyz`.
-    pub fn revision(&self) -> u64 {
-        let reply = self.client("GET", "/readyz").send().expect(200);
-        reply.body["revision"]
-            .as_u64()
-            .unwrap_or_else(|| self.fail(&format!("no revision in /readyz: {}", reply.text)))
     }
 }
 

@@ -3,8 +3,8 @@
 //! drops ([`Namespace`]), and a private `redis-server` child process that can be killed
 //! and restarted on the same port ([`RedisServer`]).
 //!
-//! Absent Redis is a skip with a printed reason, or a failure when
-//! `GRAYGATE_REQUIRE_REDIS=1`.
+//! Absent Redis is a skip that shows in the plain `cargo test` output
+//! ([`super::skip`]), or a failure when `GRAYGATE_REQUIRE_REDIS=1`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -27,7 +27,10 @@ fn skip_or_fail<T>(test: &str, reason: &str) -> Option<T> {
     if redis_required() {
         panic!("{test}: GRAYGATE_REQUIRE_REDIS=1 but {reason}");
     }
-    eprintln!("skipping {test}: {reason} (set GRAYGATE_REQUIRE_REDIS=1 to fail instead)");
+    super::skip(
+        test,
+        &format!("{reason} (set GRAYGATE_REQUIRE_REDIS=1 to fail instead)"),
+    );
     None
 }
 
@@ -97,10 +100,21 @@ impl Namespace {
 
     /// The body of a `[store]` section for a gateway on this namespace.
     pub fn store_section(&self, revision_check_seconds: f64) -> String {
+        self.store_section_via(&self.url, revision_check_seconds)
+    }
+
+    /// Like [`Namespace::store_section`], reaching the same Redis through `url` (for
+    /// example as another Redis user).
+    pub fn store_section_via(&self, url: &str, revision_check_seconds: f64) -> String {
         format!(
-            "kind = \"redis\"\nurl = \"{}\"\nnamespace = \"{}\"\nrevision_check_seconds = {revision_check_seconds:?}\n",
-            self.url, self.name
+            "kind = \"redis\"\nurl = \"{url}\"\nnamespace = \"{}\"\nrevision_check_seconds = {revision_check_seconds:?}\n",
+            self.name
         )
+    }
+
+    /// The pub/sub channel the nodes announce new revisions on.
+    pub fn channel(&self) -> String {
+        format!("{{{}}}:revisions", self.name)
     }
 
     /// The global revision the namespace holds in Redis (0 when it holds nothing).
@@ -165,6 +179,13 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
+    /// A started server for `test`, or `None` (a visible skip, or a failure when
+    /// `GRAYGATE_REQUIRE_REDIS=1`) when `redis-server` cannot run.
+    #[track_caller]
+    pub fn for_test(test: &str) -> Option<RedisServer> {
+        redis_server_binary(test).map(RedisServer::start)
+    }
+
     /// Starts the server and waits until it answers `PING`.
     pub fn start(binary: PathBuf) -> RedisServer {
         let dir = tempfile::Builder::new()
@@ -187,6 +208,16 @@ impl RedisServer {
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// A connection to this server as the default user.
+    pub fn connection(&self) -> redis::Connection {
+        connect(&self.url()).expect("connect to the private redis-server")
+    }
+
+    /// The URL for the user `name` with `password` on this server.
+    pub fn url_as(&self, name: &str, password: &str) -> String {
+        format!("redis://{name}:{password}@127.0.0.1:{}", self.port)
     }
 
     fn spawn(&mut self) {

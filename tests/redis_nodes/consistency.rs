@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Namespace, RedisServer, Who, redis_server_binary, redis_url};
+use crate::common::{Namespace, RedisServer, Who, redis_url};
 use crate::support::*;
 
 const TRIES: usize = 100;
@@ -62,10 +62,9 @@ fn a_refusal_never_contradicts_a_write_acknowledged_by_another_node() {
 #[test]
 fn the_first_write_after_a_quick_redis_restart_is_accepted() {
     let test = "the_first_write_after_a_quick_redis_restart_is_accepted";
-    let Some(binary) = redis_server_binary(test) else {
+    let Some(mut redis) = RedisServer::for_test(test) else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-first-write");
     let a = node(&ns, 60.0);
     release_to_development(&a, "1.0.0");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::{Gateway, Namespace, RedisServer, Reply, Who, redis_server_binary};
+use crate::common::{Gateway, Namespace, RedisServer, Reply, Who};
 use crate::support::*;
 
 /// How long an admin write may take to answer 503 while Redis is down.
@@ -70,21 +70,24 @@ fn while_redis_is_down(a: &Gateway, b: &Gateway, grayscale: u64, before: &[(u16,
     for gw in [a, b] {
         assert!(!readiness(gw).1, "store_reachable while Redis is down");
         assert_eq!(
-            answers(gw, &users(50)),
+            answers(gw, &users("user", 50)),
             before,
             "resolves changed in the outage"
         );
         let slowest = writes_refused(gw, grayscale);
         println!("slowest 503 store_unavailable while Redis is down: {slowest:?}");
         assert_eq!(
-            answers(gw, &users(50)),
+            answers(gw, &users("user", 50)),
             before,
             "a refused write changed resolves"
         );
     }
     // Let a few revision checks fail while down; nothing must come of them.
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(answers(a, &users(50)), answers(b, &users(50)));
+    assert_eq!(
+        answers(a, &users("user", 50)),
+        answers(b, &users("user", 50))
+    );
 }
 
 /// Two nodes ride out a Redis outage and heal without a restart; a third node then
@@ -92,16 +95,15 @@ fn while_redis_is_down(a: &Gateway, b: &Gateway, grayscale: u64, before: &[(u16,
 #[test]
 fn nodes_ride_out_a_redis_outage_and_heal_by_themselves() {
     let test = "nodes_ride_out_a_redis_outage_and_heal_by_themselves";
-    let Some(binary) = redis_server_binary(test) else {
+    let Some(mut redis) = RedisServer::for_test(test) else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-outage");
     let (a, b) = (node(&ns, 0.2), node(&ns, 0.2));
     let grayscale = roll_out(&a);
     converged(&ns, &[&a, &b]);
-    let before = answers(&a, &users(50));
-    assert_eq!(answers(&b, &users(50)), before);
+    let before = answers(&a, &users("user", 50));
+    assert_eq!(answers(&b, &users("user", 50)), before);
     let listed = releases(&a);
 
     redis.kill();
@@ -126,7 +128,7 @@ fn nodes_ride_out_a_redis_outage_and_heal_by_themselves() {
         "cold start lists other releases"
     );
     assert_eq!(
-        answers(&c, &users(50)),
+        answers(&c, &users("user", 50)),
         after,
         "cold start serves other answers"
     );
@@ -149,8 +151,8 @@ fn once_redis_is_back(
     release_to_development(a, "3.0.0");
     let took = converged(ns, &[a, b]);
     println!("writes on both nodes after the restart converged in {took:?}");
-    let after = answers(a, &users(50));
-    assert_eq!(answers(b, &users(50)), after);
+    let after = answers(a, &users("user", 50));
+    assert_eq!(answers(b, &users("user", 50)), after);
     after
 }
 
@@ -160,10 +162,9 @@ fn once_redis_is_back(
 /// after the restart, while the command connection reconnects.
 #[test]
 fn pub_sub_resumes_after_a_redis_restart() {
-    let Some(binary) = redis_server_binary("pub_sub_resumes_after_a_redis_restart") else {
+    let Some(mut redis) = RedisServer::for_test("pub_sub_resumes_after_a_redis_restart") else {
         return;
     };
-    let mut redis = RedisServer::start(binary);
     let ns = Namespace::fresh(&redis.url(), "nodes-resubscribe");
     let (a, b) = (node(&ns, 60.0), node(&ns, 60.0));
     release_to_development(&a, "1.0.0");
@@ -192,4 +193,45 @@ fn pub_sub_resumes_after_a_redis_restart() {
     });
     println!("after the restart, A → B took {:?}", acknowledged.elapsed());
     converged(&ns, &[&a, &b]);
+}
+
+/// `/readyz` of `gw` on both listeners, each as (status, store, store_reachable, revision).
+fn readyz_everywhere(gw: &Gateway) -> [Value; 2] {
+    [gw.client("GET", "/readyz"), gw.admin("GET", "/readyz")].map(|call| {
+        let b = call.send().expect(200).body;
+        serde_json::json!([b["status"], b["store"], b["store_reachable"], b["revision"]])
+    })
+}
+
+/// Not ready: while Redis is down `/readyz` says `degraded` on both listeners, with the
+/// store unreachable and the revision of the last good snapshot (that of the last
+/// acknowledged write); it says `ready` again once Redis is back.
+#[test]
+fn readyz_says_degraded_on_both_listeners_while_redis_is_down() {
+    let test = "readyz_says_degraded_on_both_listeners_while_redis_is_down";
+    let Some(mut redis) = RedisServer::for_test(test) else {
+        return;
+    };
+    let ns = Namespace::fresh(&redis.url(), "nodes-readyz");
+    let a = node(&ns, 0.2);
+    let id = to_release_preparation(&a, "1.0.0");
+    let raised = moved_to(go_live(&a, id, 10.0, None), "grayscale_release");
+    let last = raised["revision"].clone();
+    let expect =
+        |status: &str, reachable: bool| serde_json::json!([status, "redis", reachable, last]);
+    for body in readyz_everywhere(&a) {
+        assert_eq!(body, expect("ready", true));
+    }
+
+    redis.kill();
+    wait_for_readiness(&[&a], "degraded");
+    for body in readyz_everywhere(&a) {
+        assert_eq!(body, expect("degraded", false), "while Redis is down");
+    }
+
+    redis.restart();
+    wait_for_readiness(&[&a], "ready");
+    for body in readyz_everywhere(&a) {
+        assert_eq!(body, expect("ready", true), "once Redis is back");
+    }
 }

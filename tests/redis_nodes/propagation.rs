@@ -36,7 +36,10 @@ fn a_write_on_one_node_reaches_the_others_resolves() {
         summary(&lags)
     );
     converged(&ns, &[&a, &b]);
-    assert_eq!(answers(&a, &users(20)), answers(&b, &users(20)));
+    assert_eq!(
+        answers(&a, &users("user", 20)),
+        answers(&b, &users("user", 20))
+    );
 }
 
 /// What one node committed, the other shows in full: the release, its history and the

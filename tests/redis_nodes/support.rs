@@ -3,11 +3,12 @@
 //! nodes are in step with Redis, and firing two requests at the same instant.
 
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Gateway, Namespace, Options, Reply, StoreSpec, TargetApp, Who};
+use crate::common::{Gateway, Namespace, Options, Release, Reply, StoreSpec, TargetApp, Who};
+pub use crate::common::{eventually, releases, users};
 
 /// Production without pilot testing (apply → under_review → approve →
 /// release_preparation → go_live) and development (apply → full_release at once).
@@ -31,12 +32,7 @@ pub fn node(ns: &Namespace, revision_check_seconds: f64) -> Gateway {
 
 /// Uploads `version` of [`MP`] through `gw`, whatever the answer.
 pub fn upload_reply(gw: &Gateway, version: &str) -> Reply {
-    let body = json!({
-        "version": version,
-        "package_url": format!("https://cdn.example.com/{MP}/{version}.zip"),
-    });
-    let path = format!("/v1/admin/mini-programs/{MP}/versions");
-    gw.post(Who::Developer, &path, &body)
+    crate::common::upload_reply(gw, MP, version)
 }
 
 /// Uploads `version` of [`MP`] through `gw`.
@@ -46,7 +42,7 @@ pub fn upload(gw: &Gateway, version: &str) {
 
 /// The `POST /v1/admin/releases` body of `version` of [`MP`] for (APP, env).
 pub fn release_body(env: &str, version: &str) -> Value {
-    json!({ "mini_program": MP, "version": version, "app": APP, "env": env })
+    crate::common::release_body(MP, version, APP, env)
 }
 
 /// Uploads `version` and creates its release for (APP, env) through `gw`; its id.
@@ -72,11 +68,10 @@ pub fn act(
     body: Option<&Value>,
     if_match: Option<u64>,
 ) -> Reply {
-    let mut call = gw
-        .admin("POST", &format!("/v1/admin/releases/{id}/{action}"))
-        .by(who);
+    let path = Release { gw, id }.path(&format!("/{action}"));
+    let mut call = gw.admin("POST", &path).by(who);
     if let Some(revision) = if_match {
-        call = call.header("if-match", &format!("\"{revision}\""));
+        call = call.if_match(revision);
     }
     match body {
         Some(body) => call.json(body).send(),
@@ -126,20 +121,12 @@ pub fn go_live(gw: &Gateway, id: u64, percentage: f64, if_match: Option<u64>) ->
 
 /// A release as `gw` shows it.
 pub fn release(gw: &Gateway, id: u64) -> Value {
-    let path = format!("/v1/admin/releases/{id}");
-    gw.get(Who::Viewer, &path).expect(200).body
+    Release { gw, id }.get()
 }
 
 /// A release's history as `gw` shows it.
 pub fn history(gw: &Gateway, id: u64) -> Vec<Value> {
-    let path = format!("/v1/admin/releases/{id}/history");
-    let reply = gw.get(Who::Viewer, &path).expect(200);
-    reply.body.as_array().cloned().expect("history is a list")
-}
-
-/// `GET /v1/admin/releases` on `gw`.
-pub fn releases(gw: &Gateway) -> Value {
-    gw.get(Who::Viewer, "/v1/admin/releases").expect(200).body
+    Release { gw, id }.history()
 }
 
 /// The version `gw` serves `user` of [`MP`] in (APP, env), `None` on 404 `not_released`.
@@ -165,32 +152,6 @@ pub fn answers(gw: &Gateway, users: &[String]) -> Vec<(u16, Value)> {
         }
     }
     out
-}
-
-/// Users `user-0` … `user-{n-1}`.
-pub fn users(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("user-{i}")).collect()
-}
-
-/// Polls `probe` every millisecond until it returns `Some` or `deadline` passes (then
-/// panics naming `what`); returns the value and how long it took.
-#[track_caller]
-pub fn eventually<T>(
-    what: &str,
-    deadline: Duration,
-    mut probe: impl FnMut() -> Option<T>,
-) -> (T, Duration) {
-    let started = Instant::now();
-    loop {
-        if let Some(value) = probe() {
-            return (value, started.elapsed());
-        }
-        assert!(
-            started.elapsed() < deadline,
-            "{what}: not within {deadline:?}"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }
 
 /// Waits until every node serves the revision Redis holds; returns how long it took.

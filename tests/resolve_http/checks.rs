@@ -54,13 +54,7 @@ pub fn answer(reply: Reply, mp: &str) -> Option<Answer> {
             reply.text
         );
     }
-    assert!(
-        reply
-            .header("content-type")
-            .is_some_and(|c| c.starts_with("application/json")),
-        "{}: not served as JSON",
-        reply.what
-    );
+    assert!(reply.is_json(), "{}: not served as JSON", reply.what);
     let version = b["version"]
         .as_str()
         .expect("version is a string")

@@ -1,11 +1,15 @@
 //! Setup vocabulary of the resolution scenarios: the target apps every gateway starts
-//! with, and a [`Release`] handle whose methods are the admin calls that move a release
-//! to where a scenario needs it. The workflow itself is `workflow_http`'s subject; here
-//! each call only has to succeed.
+//! with, and a [`Release`] (the harness's handle plus the salt the release was created
+//! with) whose methods are the admin calls that move a release to where a scenario
+//! needs it. The workflow itself is `workflow_http`'s subject; here each call only has
+//! to succeed.
+
+use std::ops::Deref;
 
 use serde_json::{Value, json};
 
-use crate::common::{Gateway, Options, Reply, TargetApp, Who};
+use crate::common::{Gateway, Options, TargetApp, Who, create_release, merged, release_body};
+pub use crate::common::{package_url, upload, users};
 
 /// Production with pilot testing, sandbox and development.
 pub const APP: &str = "superapp-a";
@@ -34,30 +38,20 @@ pub fn options() -> Options {
         .app(TargetApp::new(OTHER_APP).env(PROD, "{ pilot_testing = false }"))
 }
 
-pub fn package_url(mp: &str, version: &str) -> String {
-    format!("https://cdn.example.com/{mp}/{version}.zip")
-}
-
-/// Uploads `version` of `mp` unless it is already uploaded.
-pub fn upload(gw: &Gateway, mp: &str, version: &str) -> Reply {
-    let body = json!({ "version": version, "package_url": package_url(mp, version) });
-    let reply = gw.post(
-        Who::Developer,
-        &format!("/v1/admin/mini-programs/{mp}/versions"),
-        &body,
-    );
-    if reply.status == 409 {
-        return reply.expect_error(409, "version_exists");
-    }
-    reply.expect(201)
-}
-
 /// A release of the gateway, with the salt it was created with.
 #[derive(Clone)]
 pub struct Release<'g> {
-    pub gw: &'g Gateway,
-    pub id: u64,
+    release: crate::common::Release<'g>,
     pub salt: String,
+}
+
+/// The harness's calls (`id`, `get`, `status`, `path`, …) work on this handle too.
+impl<'g> Deref for Release<'g> {
+    type Target = crate::common::Release<'g>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.release
+    }
 }
 
 /// Uploads `version` of `mp` and creates its release for (app, env); `extra` fields
@@ -69,19 +63,11 @@ pub fn create<'g>(
     (app, env): (&str, &str),
     extra: Value,
 ) -> Release<'g> {
-    upload(gw, mp, version);
-    let mut body = json!({ "mini_program": mp, "version": version, "app": app, "env": env });
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
-    let reply = gw
-        .post(Who::Developer, "/v1/admin/releases", &body)
-        .expect(201);
+    let reply = create_release(gw, &merged(release_body(mp, version, app, env), &extra));
     let salt = reply.body["salt"].as_str().unwrap_or_default().to_string();
     assert_eq!(salt.len(), 16, "a release carries its salt: {}", reply.text);
     Release {
-        gw,
-        id: reply.body["id"].as_u64().expect("numeric release id"),
+        release: crate::common::Release::of(gw, &reply),
         salt,
     }
 }
@@ -113,70 +99,50 @@ pub fn in_pilot_testing<'g>(
 }
 
 impl Release<'_> {
-    pub fn path(&self, suffix: &str) -> String {
-        format!("/v1/admin/releases/{}{suffix}", self.id)
-    }
-
-    /// The release's representation.
-    pub fn get(&self) -> Value {
-        self.gw.get(Who::Viewer, &self.path("")).expect(200).body
-    }
-
-    pub fn status(&self) -> String {
-        self.get()["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
     /// `POST …/{action}` as `who` with an optional body; must be accepted. Returns the
     /// release as the answer represents it.
     #[track_caller]
-    pub fn act(&self, who: Who, action: &str, body: Option<Value>) -> Value {
-        let path = self.path(&format!("/{action}"));
+    pub fn accepted(&self, who: Who, action: &str, body: Option<Value>) -> Value {
         let reply = match body {
-            Some(body) => self.gw.post(who, &path, &body),
-            None => self.gw.admin("POST", &path).by(who).send(),
+            Some(body) => self.act_with(who, action, &body),
+            None => self.act(who, action),
         };
         reply.expect(200).body
     }
 
     pub fn apply(&self) -> Value {
-        self.act(Who::Developer, "apply", None)
+        self.accepted(Who::Developer, "apply", None)
     }
 
     pub fn approve(&self) -> Value {
-        self.act(Who::Reviewer, "approve", None)
+        self.accepted(Who::Reviewer, "approve", None)
     }
 
     pub fn complete_testing(&self) -> Value {
-        self.act(Who::Admin, "complete_testing", None)
+        self.accepted(Who::Admin, "complete_testing", None)
     }
 
     pub fn go_live_grayscale(&self, percentage: f64) -> Value {
         let body = json!({ "type": "grayscale", "percentage": percentage });
-        self.act(Who::Admin, "go_live", Some(body))
+        self.accepted(Who::Admin, "go_live", Some(body))
     }
 
     pub fn go_live_full(&self) -> Value {
-        self.act(Who::Admin, "go_live", Some(json!({ "type": "full" })))
+        self.accepted(Who::Admin, "go_live", Some(json!({ "type": "full" })))
     }
 
     pub fn cancel(&self) -> Value {
-        self.act(Who::Admin, "cancel", None)
+        self.accepted(Who::Admin, "cancel", None)
     }
 
     /// `set_test_group`: `PUT …/test-group`.
     pub fn set_test_group(&self, group: &[&str]) -> Value {
-        let body = json!({ "test_group": group });
-        let path = self.path("/test-group");
-        self.gw.put(Who::Developer, &path, &body).expect(200).body
+        self.put_test_group(Who::Developer, group).expect(200).body
     }
 
     /// `edit_config`: `PUT …/config`.
     pub fn edit_config(&self, config: &Value) -> Value {
-        let path = self.path("/config");
-        self.gw.put(Who::Developer, &path, config).expect(200).body
+        self.put_config(Who::Developer, config).expect(200).body
     }
 
     /// From wherever the workflow put the release after `apply` to `full_release`, by
@@ -210,11 +176,6 @@ impl Release<'_> {
         }
         self.go_live_grayscale(percentage)
     }
-}
-
-/// Users `prefix-0` … `prefix-{n-1}`.
-pub fn users(prefix: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{prefix}-{i}")).collect()
 }
 
 /// The gr1 threshold of a percentage: parts per million.

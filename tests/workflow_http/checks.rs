@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{Gateway, Reply, Who};
+use crate::common::{Gateway, Reply, Who, rfc3339_nanos};
 use crate::support::{MP, Release, package_url};
 
 /// Asserts that the reply carries an `ETag` naming the release's revision.
@@ -152,7 +152,8 @@ pub fn entry_of(h: &Value) -> (String, String, Option<String>, String) {
 }
 
 /// Asserts a release's history: its (actor, action, from, to) entries in order, with
-/// strictly increasing revisions and timestamps, ending at the release's revision.
+/// strictly increasing revisions and times that never go back (two actions may share a
+/// millisecond), ending at the release's revision.
 #[track_caller]
 pub fn assert_history(release: &Release<'_>, expected: &[(Who, &str, Option<&str>, &str)]) {
     let history = release.history();
@@ -179,10 +180,34 @@ pub fn assert_history(release: &Release<'_>, expected: &[(Who, &str, Option<&str
         "history revisions must increase: {revisions:?}"
     );
     assert_eq!(revisions.last().copied(), Some(release.revision()));
-    let times: Vec<&str> = history.iter().filter_map(|h| h["at"].as_str()).collect();
-    assert_eq!(times.len(), history.len(), "every entry has a time");
+    let texts: Vec<&str> = history.iter().filter_map(|h| h["at"].as_str()).collect();
+    assert_eq!(texts.len(), history.len(), "every entry has a time");
+    // Compared as instants, not as text.
+    let times: Vec<i128> = texts.iter().map(|t| rfc3339_nanos(t)).collect();
     assert!(
         times.windows(2).all(|w| w[0] <= w[1]),
-        "history times must not go back: {times:?}"
+        "history times must not go back: {texts:?}"
+    );
+}
+
+/// The history check orders times as instants: text order gets these wrong.
+#[test]
+fn history_times_compare_as_instants() {
+    let pairs = [
+        ("2026-01-01T00:00:00.25Z", "2026-01-01T00:00:00.5Z"),
+        ("2026-01-01T00:00:00.9Z", "2026-01-01T00:00:01Z"),
+        ("2026-01-01T08:00:00.000+08:00", "2026-01-01T00:00:00.001Z"),
+        ("2025-12-31T23:59:59.999Z", "2026-01-01T00:00:00.000Z"),
+    ];
+    for (earlier, later) in pairs {
+        assert!(
+            rfc3339_nanos(earlier) < rfc3339_nanos(later),
+            "{earlier} before {later}"
+        );
+    }
+    assert_eq!(
+        rfc3339_nanos("1970-01-01T00:00:01.5Z"),
+        1_500_000_000,
+        "nanoseconds since the epoch"
     );
 }

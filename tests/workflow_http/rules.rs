@@ -334,8 +334,13 @@ fn rule4_grayscale_percentages_only_go_up() {
     bad_request(r.go_live_grayscale(100.0));
     moved(r.go_live_full(), "full_release", NOTHING);
 
+    grayscale_only_in_production(&gw);
+}
+
+/// Rule 4: grayscale exists only in production.
+fn grayscale_only_in_production(gw: &Gateway) {
     // Grayscale exists only in production: a sandbox release never offers go_live.
-    let sandbox = new_release(&gw, AUTO_APP, "sandbox", "1.0.0");
+    let sandbox = new_release(gw, AUTO_APP, "sandbox", "1.0.0");
     refused(
         sandbox.go_live_grayscale(10.0),
         "new_version_created",
@@ -343,4 +348,41 @@ fn rule4_grayscale_percentages_only_go_up() {
     );
     moved(sandbox.apply(Who::Developer), "full_release", NOTHING);
     refused(sandbox.go_live_grayscale(10.0), "full_release", NOTHING);
+    // Where production would go to grayscale (pilot testing completed), sandbox goes
+    // to full instead, and no step on the way offers or takes go_live.
+    for app in [PILOT_APP, AUTO_PILOT_APP] {
+        let pilot = new_release_of(gw, MP, app, "sandbox", "2.0.0", json!({}));
+        never_grayscale(&pilot);
+        pilot.apply(Who::Developer).expect(200);
+        if pilot.status() == "under_review" {
+            never_grayscale(&pilot);
+            pilot.approve(Who::Reviewer).expect(200);
+        }
+        assert_eq!(pilot.status(), "pilot_testing", "{app}");
+        never_grayscale(&pilot);
+        let done = pilot.act(Who::Admin, "complete_testing").expect(200);
+        assert_eq!(done.body["status"], "full_release", "{app}: {}", done.text);
+        never_grayscale(&pilot);
+    }
+}
+
+/// `r` (outside production) neither offers `go_live` nor takes it at any percentage, and
+/// its percentage stays 0.
+#[track_caller]
+fn never_grayscale(r: &Release<'_>) {
+    let before = r.get();
+    assert!(
+        !allowed_of(&before).contains("go_live"),
+        "go_live offered outside production: {before}"
+    );
+    for p in [0.0001, 10.0, 50.0] {
+        r.go_live_grayscale(p).expect(409);
+    }
+    assert_eq!(
+        r.get(),
+        before,
+        "a refused go_live changed release {}",
+        r.id
+    );
+    assert_eq!(before["percentage"], json!(0));
 }

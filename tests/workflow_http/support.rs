@@ -1,11 +1,12 @@
-//! Vocabulary of the workflow scenarios: the target apps every scenario starts with, a
-//! [`Release`] handle whose methods are the actions of SPEC §2, and (re-exported from
-//! `checks`) assertions that read like the workflow.
+//! Vocabulary of the workflow scenarios: the target apps every scenario starts with, the
+//! actions of SPEC §2 as methods of the harness's [`Release`] handle, and (re-exported
+//! from `checks`) assertions that read like the workflow.
 
 use serde_json::{Value, json};
 
 pub use crate::checks::*;
-use crate::common::{Gateway, Options, Reply, TargetApp, Who};
+use crate::common::{Gateway, Options, Reply, TargetApp, Who, merged};
+pub use crate::common::{Release, package_url, release_body, upload, users};
 
 /// Production with pilot testing; sandbox with manual approval and pilot testing;
 /// development and test.
@@ -98,23 +99,6 @@ pub fn options() -> Options {
         )
 }
 
-pub fn package_url(mp: &str, version: &str) -> String {
-    format!("https://cdn.example.com/{mp}/{version}.zip")
-}
-
-/// Uploads a version of a mini program as the developer, unless it is already uploaded
-/// (versions are shared by the releases of every target).
-pub fn upload(gw: &Gateway, mp: &str, version: &str) {
-    let body = json!({ "version": version, "package_url": package_url(mp, version) });
-    let path = format!("/v1/admin/mini-programs/{mp}/versions");
-    let reply = gw.post(Who::Developer, &path, &body);
-    if reply.status != 409 {
-        reply.expect(201);
-    } else {
-        reply.expect_error(409, "version_exists");
-    }
-}
-
 /// `POST /v1/admin/releases` with any body.
 pub fn create(gw: &Gateway, who: Who, body: &Value) -> Reply {
     gw.post(who, "/v1/admin/releases", body)
@@ -136,10 +120,7 @@ pub fn new_release_of<'g>(
     extra: Value,
 ) -> Release<'g> {
     upload(gw, mp, version);
-    let mut body = json!({ "mini_program": mp, "version": version, "app": app, "env": env });
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
+    let body = merged(release_body(mp, version, app, env), &extra);
     let before = gw.revision();
     let reply = create(gw, Who::Developer, &body).expect(201);
     let r = &reply.body;
@@ -178,55 +159,8 @@ pub fn new_release_of<'g>(
     }
 }
 
-/// A release of the gateway; its methods are the admin API calls on it.
-#[derive(Clone, Copy)]
-pub struct Release<'g> {
-    pub gw: &'g Gateway,
-    pub id: u64,
-}
-
+/// The actions of SPEC §2 on a release, and what the scenarios assert about them.
 impl Release<'_> {
-    pub fn path(&self, suffix: &str) -> String {
-        format!("/v1/admin/releases/{}{suffix}", self.id)
-    }
-
-    /// The release's representation (read as the viewer).
-    pub fn get(&self) -> Value {
-        self.gw.get(Who::Viewer, &self.path("")).expect(200).body
-    }
-
-    pub fn status(&self) -> String {
-        self.get()["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    pub fn revision(&self) -> u64 {
-        self.get()["revision"].as_u64().unwrap_or_default()
-    }
-
-    /// `GET …/history`: the entries, oldest first.
-    pub fn history(&self) -> Vec<Value> {
-        let reply = self.gw.get(Who::Viewer, &self.path("/history")).expect(200);
-        reply.body.as_array().cloned().unwrap_or_else(|| {
-            panic!("history is not a list: {}", reply.text);
-        })
-    }
-
-    /// `POST …/{action}` without a body.
-    pub fn act(&self, who: Who, action: &str) -> Reply {
-        self.gw
-            .admin("POST", &self.path(&format!("/{action}")))
-            .by(who)
-            .send()
-    }
-
-    /// `POST …/{action}` with a JSON body.
-    pub fn act_with(&self, who: Who, action: &str, body: &Value) -> Reply {
-        self.gw.post(who, &self.path(&format!("/{action}")), body)
-    }
-
     pub fn apply(&self, who: Who) -> Reply {
         self.act(who, "apply")
     }
@@ -250,20 +184,6 @@ impl Release<'_> {
 
     pub fn go_live_full(&self) -> Reply {
         self.go_live(&json!({ "type": "full" }))
-    }
-
-    /// `edit_config`: `PUT …/config`.
-    pub fn put_config(&self, who: Who, config: &Value) -> Reply {
-        self.gw.put(who, &self.path("/config"), config)
-    }
-
-    /// `set_test_group`: `PUT …/test-group`.
-    pub fn put_test_group(&self, who: Who, users: &[&str]) -> Reply {
-        self.gw.put(
-            who,
-            &self.path("/test-group"),
-            &json!({ "test_group": users }),
-        )
     }
 
     /// Performs `action` as `who` with a well-formed request, so that only the role and
@@ -316,20 +236,10 @@ impl Release<'_> {
     }
 }
 
-/// Users `prefix-0` … `prefix-{n-1}`.
-pub fn users(prefix: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{prefix}-{i}")).collect()
-}
-
 /// What an admin request can change: the releases and the global revision.
 pub fn releases_and_revision(gw: &Gateway) -> (Value, u64) {
     let list = gw.get(Who::Viewer, "/v1/admin/releases").expect(200).body;
     (list, gw.revision())
-}
-
-/// A `POST /v1/admin/releases` body.
-pub fn release_body(mp: &str, version: &str, app: &str, env: &str) -> Value {
-    json!({ "mini_program": mp, "version": version, "app": app, "env": env })
 }
 
 /// Ids of the releases `GET /v1/admin/releases?{query}` lists.
