@@ -75,7 +75,6 @@ fn put_app(gw: &Gateway, revision: u64, policy: &Value) -> crate::common::Reply 
 }
 
 #[test]
-#[ignore = "needs If-Match on PUT apps (lead's branch)"]
 fn a_stale_if_match_leaves_the_app_policies_unchanged() {
     let gw = gateway();
     let path = format!("/v1/admin/apps/{PLAIN_APP}");
