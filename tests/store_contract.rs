@@ -87,7 +87,7 @@ async fn contract(store: Arc<dyn Store>) {
     let b1 = Batch {
         base_revision: 0,
         records: Records {
-            revision: 0 + 1,
+            revision: 1,
             apps: vec![app(1)],
             versions: vec![version("1.1.0", 1)],
             ..Records::default()
@@ -312,7 +312,7 @@ async fn redis_namespaces_are_isolated() {
     let batch = Batch {
         base_revision: 0,
         records: Records {
-            revision: 0 + 1,
+            revision: 1,
             apps: vec![app(1)],
             ..Records::default()
         },
