@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use graygate::metrics::Metrics;
 use graygate::model::{
-    AppId, Env, MiniProgramId, Percentage, Release, ReleaseConfig, Salt, Status, TestGroup,
-    Version,
+    AppId, Env, MiniProgramId, Percentage, Release, ReleaseConfig, Salt, Status, TestGroup, Version,
 };
 use graygate::snapshot::{ReleaseInput, Route, RouteKey, Snapshot, Subject};
 
@@ -25,8 +24,11 @@ fn release(i: usize, status: Status, percent: f64) -> Release {
         env: Env::ALL[(i / 200) % 4],
         status,
         percentage: Percentage::from_percent(percent).expect("percentage"),
-        salt: Salt::parse(&format!("{:016x}", (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)))
-            .expect("salt"),
+        salt: Salt::parse(&format!(
+            "{:016x}",
+            (i as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ))
+        .expect("salt"),
         config: Arc::new(ReleaseConfig::default()),
         test_group_size: 0,
         applied_by: None,
@@ -37,7 +39,10 @@ fn release(i: usize, status: Status, percent: f64) -> Release {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
     let metrics = Metrics::new();
     let group = Arc::new(TestGroup::parse(&["qa-1", "qa-2"]).expect("group"));
     let releases: Vec<Release> = (0..ROUTES)
