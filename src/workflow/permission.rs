@@ -50,3 +50,52 @@ pub fn actor_permits(actor: &Actor, op: Operation) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Approval, Env, EnvPolicy, Percentage, Status};
+    use crate::workflow::{Command, Facts, GoLive, WorkflowError, decide};
+
+    fn grayscale() -> Facts<'static> {
+        Facts {
+            status: Status::GrayscaleRelease,
+            env: Env::Production,
+            percentage: Percentage::ZERO,
+            policy: EnvPolicy {
+                approval: Approval::Manual,
+                pilot_testing: true,
+            },
+            applied_by: None,
+            other_in_flight: None,
+        }
+    }
+
+    /// The gateway's own actors decide through the same workflow as people, each only
+    /// within its job, and a refusal names them.
+    #[test]
+    fn system_actors_decide_like_people_within_their_job() {
+        let plan = Actor::System(SystemActor::Plan);
+        let guard = Actor::System(SystemActor::Guard);
+        let step = Command::GoLive(GoLive::Grayscale(
+            Percentage::from_ppm(10_000).expect("1 %"),
+        ));
+        let moved = decide(&grayscale(), &step, &plan).map(|t| (t.to, t.percentage.ppm()));
+        assert_eq!(moved, Ok((Status::GrayscaleRelease, 10_000)));
+        assert_eq!(
+            decide(&grayscale(), &Command::Cancel, &guard).map(|t| t.to),
+            Ok(Status::Canceled)
+        );
+        let refused = decide(&grayscale(), &Command::Cancel, &plan);
+        assert_eq!(
+            refused,
+            Err(WorkflowError::NotTheSystemsJob {
+                actor: "system:plan",
+                action: Action::Cancel
+            })
+        );
+        assert!(decide(&grayscale(), &step, &guard).is_err());
+        assert_eq!(plan.name(), "system:plan");
+        assert_eq!(guard.role(), None);
+    }
+}
