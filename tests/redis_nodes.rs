@@ -3,7 +3,8 @@
 //! writing at the same instant never both win and never overwrite each other silently;
 //! a Redis outage leaves resolves served, refuses writes with 503 `store_unavailable`
 //! and heals by itself; a new node cold-starts from Redis alone; a node that gets no
-//! change notification catches up through the periodic revision check.
+//! change notification catches up through the periodic revision check; a node says at
+//! start whether its Redis keeps acknowledged writes.
 //!
 //! Redis is `REDIS_URL` (default `redis://127.0.0.1:6379`); the outage scenarios run a
 //! private `redis-server` (`REDIS_SERVER`, default from `PATH`) on a free port. Without
@@ -23,6 +24,8 @@ mod catch_up;
 mod conflicts;
 #[path = "redis_nodes/consistency.rs"]
 mod consistency;
+#[path = "redis_nodes/durability.rs"]
+mod durability;
 #[path = "redis_nodes/outage.rs"]
 mod outage;
 #[path = "redis_nodes/propagation.rs"]

@@ -8,6 +8,7 @@
 //! `{ns}:changes` (sorted set: record → revision of its last change, for catch-up) and the
 //! channel `{ns}:revisions`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -83,6 +84,20 @@ pub struct RedisStore {
     revisions: Arc<watch::Sender<u64>>,
 }
 
+/// Whether the Redis server keeps acknowledged writes across its own restart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Durability {
+    /// `appendonly yes` and `appendfsync always`.
+    Durable,
+    /// Read, and not both: the settings as the server reported them.
+    NotDurable {
+        appendonly: String,
+        appendfsync: String,
+    },
+    /// The settings could not be read (a managed Redis that refuses `CONFIG`, say).
+    Unknown(String),
+}
+
 impl RedisStore {
     /// Connects to `url` and starts following the namespace's revision channel.
     pub async fn connect(url: &str, namespace: &str) -> Result<RedisStore, StoreError> {
@@ -113,25 +128,60 @@ impl RedisStore {
         Ok(store)
     }
 
-    /// Acknowledged writes survive a Redis restart only with the AOF fsynced on every write.
+    /// Acknowledged writes survive a Redis restart only with the AOF fsynced on every
+    /// write; says so at start when the server is not set up that way, or cannot tell.
     async fn warn_unless_durable(&self) {
+        match self.durability().await {
+            Durability::Durable => tracing::info!(
+                "redis keeps acknowledged writes (appendonly yes, appendfsync always)"
+            ),
+            Durability::NotDurable {
+                appendonly,
+                appendfsync,
+            } => tracing::warn!(
+                %appendonly,
+                %appendfsync,
+                "redis is not durable: acknowledged admin writes can be lost if Redis restarts; run it with appendonly yes + appendfsync always"
+            ),
+            Durability::Unknown(why) => tracing::warn!(
+                error = %why,
+                "cannot read whether redis is durable (CONFIG GET appendonly/appendfsync failed); make sure it runs with appendonly yes + appendfsync always"
+            ),
+        }
+    }
+
+    /// Reads `appendonly` and `appendfsync`.
+    pub async fn durability(&self) -> Durability {
+        let read = |name| self.config_value(name);
+        let (appendonly, appendfsync) = match (read("appendonly").await, read("appendfsync").await)
+        {
+            (Ok(on), Ok(fsync)) => (on, fsync),
+            (Err(e), _) | (_, Err(e)) => return Durability::Unknown(e),
+        };
+        if appendonly == "yes" && appendfsync == "always" {
+            Durability::Durable
+        } else {
+            Durability::NotDurable {
+                appendonly,
+                appendfsync,
+            }
+        }
+    }
+
+    /// One `CONFIG GET` value. The reply is a flat list of name and value in RESP2 and a
+    /// map in RESP3; a map type reads either.
+    async fn config_value(&self, name: &str) -> Result<String, String> {
         let mut conn = self.conn.clone();
-        let reply: Result<Vec<String>, _> = redis::cmd("CONFIG")
+        let reply: Result<BTreeMap<String, String>, _> = redis::cmd("CONFIG")
             .arg("GET")
-            .arg("appendfsync")
+            .arg(name)
             .query_async(&mut conn)
             .await;
-        let aof: Result<Vec<String>, _> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("appendonly")
-            .query_async(&mut conn)
-            .await;
-        let on = aof.ok().and_then(|v| v.get(1).cloned()) == Some("yes".into());
-        let always = reply.ok().and_then(|v| v.get(1).cloned()) == Some("always".into());
-        if !(on && always) {
-            tracing::warn!(
-                "redis is not running with appendonly yes + appendfsync always: acknowledged admin writes can be lost if Redis restarts"
-            );
+        match reply {
+            Ok(mut values) => values
+                .remove(name)
+                .ok_or_else(|| format!("CONFIG GET {name} named no value")),
+            Err(e) => Err(e.to_string()),
         }
     }
 
