@@ -33,6 +33,11 @@ impl<T: DeserializeOwned> Body<T> {
         }
     }
 
+    /// Whether nothing but white space was sent.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+
     /// Parses the body as any JSON value of the shape (test groups may be bare arrays).
     pub fn parse_any<U: DeserializeOwned>(&self) -> Result<U, RequestError> {
         serde_json::from_slice(&self.bytes).map_err(|e| RequestError::BadJson(e.to_string()))

@@ -85,6 +85,7 @@ pub fn document() -> OpenApi {
             if let Some(op) = op {
                 add_common_responses(op, read);
                 add_release_etag(op);
+                optional_body_is_absent_not_null(op);
             }
         }
     }
@@ -262,9 +263,38 @@ pub struct IfMatch {
     #[param(
         rename = "If-Match",
         nullable = false,
-        pattern = "^(\\*|(W/)?\"[0-9]{1,19}\")$"
+        pattern = "^(\\*|(W/)?\"[0-9]{1,19}\"|[0-9]{1,19})$"
     )]
     if_match: Option<String>,
+}
+
+/// An optional body (`Option<T>` in a handler's `request_body`) may be left out, but when
+/// sent it is a `T`: utoipa writes `oneOf [T, null]`, which would make a `null` body valid.
+fn optional_body_is_absent_not_null(op: &mut Operation) {
+    use utoipa::openapi::Required;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+        return;
+    };
+    let is_null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    for content in body.content.values_mut() {
+        let RefOr::T(content) = content else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else {
+            continue;
+        };
+        let rest: Vec<_> = one_of
+            .items
+            .iter()
+            .filter(|s| !is_null(s))
+            .cloned()
+            .collect();
+        if let ([only], true) = (rest.as_slice(), rest.len() < one_of.items.len()) {
+            content.schema = Some(only.clone());
+            body.required = Some(Required::False);
+        }
+    }
 }
 
 /// Every answer that is a release carries its revision as `ETag`, for `If-Match`.
@@ -372,6 +402,18 @@ mod tests {
             forbidden
                 .as_str()
                 .is_some_and(|d| d.contains("self_approval"))
+        );
+    }
+
+    #[test]
+    fn an_optional_body_may_be_left_out_but_is_never_null() {
+        let doc = json();
+        let body = &doc["paths"]["/v1/admin/releases/{id}/{action}"]["post"]["requestBody"];
+        assert_eq!(body["required"], false, "{body}");
+        let schema = &body["content"]["application/json"]["schema"];
+        assert_eq!(
+            schema["$ref"], "#/components/schemas/ActionBody",
+            "{schema}"
         );
     }
 }

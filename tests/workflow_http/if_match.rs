@@ -104,3 +104,49 @@ fn a_stale_if_match_leaves_the_app_policies_unchanged() {
     let after = gw.get(Who::Viewer, &path).expect(200).body;
     assert_eq!(after["environments"]["sandbox"]["approval"], "manual");
 }
+
+/// `POST …/apply` with a raw `If-Match` value and a raw body.
+fn apply_with(r: &Release<'_>, if_match: &str, body: &str) -> crate::common::Reply {
+    r.gw.admin("POST", &r.path("/apply"))
+        .by(Who::Developer)
+        .header("If-Match", if_match)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+}
+
+/// The forms the OpenAPI pattern gives for `If-Match` are the ones the server takes:
+/// `"7"`, `W/"7"`, a bare `7` and `*`; half-quoted or non-numeric values are 400. A
+/// posted action without a body takes none or a JSON object, never `null`.
+#[test]
+fn if_match_forms_and_bodies_are_what_the_description_says() {
+    let gw = gateway();
+    let r = new_release_of(&gw, MP, PILOT_APP, "production", "1.0.0", json!({}));
+    let rev = r.revision();
+    let before = (r.get(), gw.revision());
+    for bad in [
+        format!("\"{rev}"),
+        format!("{rev}\""),
+        "W/7x".into(),
+        "\"\"".into(),
+        "seven".into(),
+    ] {
+        bad_request(apply_with(&r, &bad, ""));
+    }
+    for bad_body in ["null", "[]", "7", "\"apply\""] {
+        bad_request(apply_with(&r, &rev.to_string(), bad_body));
+    }
+    assert_eq!(
+        (r.get(), gw.revision()),
+        before,
+        "refused requests change nothing"
+    );
+    let applied = apply_with(&r, &rev.to_string(), "{}");
+    moved(applied, "under_review", UNDER_REVIEW);
+    let withdrawn =
+        r.gw.admin("POST", &r.path("/withdraw"))
+            .by(Who::Developer)
+            .header("If-Match", &format!("W/\"{}\"", rev + 1))
+            .send();
+    moved(withdrawn, "new_version_created", NEW);
+}

@@ -114,8 +114,13 @@ impl utoipa::PartialSchema for PostAction {
 
 impl ToSchema for PostAction {}
 
-/// The command a posted action asks for, with its body parsed.
+/// The command a posted action asks for, with its body parsed. Actions that take no
+/// body accept none or a JSON object (ignored), as the OpenAPI description says.
 fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Command, ApiError> {
+    let takes_body = matches!(action, Action::Reject | Action::GoLive);
+    if !takes_body && !body.is_empty() {
+        body.parse_as::<serde_json::Map<String, serde_json::Value>>()?;
+    }
     Ok(match action {
         Action::Apply => Command::Apply,
         Action::Withdraw => Command::Withdraw,

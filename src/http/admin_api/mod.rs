@@ -67,8 +67,17 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     if text == "*" {
         return Ok(None);
     }
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    Ok(text.parse().map(Some).map_err(|_| bad())?)
+    // `"7"`, `W/"7"` or a bare `7`, as the OpenAPI pattern says; nothing half-quoted.
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    let digits = match tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(quoted) => quoted,
+        None if tag.len() == text.len() => tag,
+        None => return Err(bad().into()),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad().into());
+    }
+    Ok(digits.parse().map(Some).map_err(|_| bad())?)
 }
 
 /// A target app's environments and their policies. `production` is required;
