@@ -222,7 +222,12 @@ fn off_base(txn: &WriteTransaction, batch: &Batch, actual: u64) -> Result<StoreE
         return Ok(conflict);
     }
     let keys = batch.read_keys();
-    for row in txn.open_table(APPS).map_err(unavailable)?.iter().map_err(unavailable)? {
+    for row in txn
+        .open_table(APPS)
+        .map_err(unavailable)?
+        .iter()
+        .map_err(unavailable)?
+    {
         let app: TargetApp = decode(row.map_err(unavailable)?.1.value())?;
         if app.revision > base && keys.contains(&app_key(&app.id)) {
             return Ok(conflict);

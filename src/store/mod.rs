@@ -20,7 +20,9 @@ mod batch;
 pub mod embedded;
 pub mod redis;
 
-pub use batch::{Batch, Reads, Route, app_key, release_conflicts, release_key, route_key, version_key};
+pub use batch::{
+    Batch, Reads, Route, app_key, release_conflicts, release_key, route_key, version_key,
+};
 
 /// Records as a store holds them: everything, or what changed after a revision.
 #[derive(Debug, Clone, Default)]

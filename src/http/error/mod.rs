@@ -213,9 +213,7 @@ fn control_parts(e: &ControlError) -> (StatusCode, ErrorCode, Option<Value>) {
         ),
         ControlError::Store(
             StoreError::Unavailable(_) | StoreError::Conflict { .. } | StoreError::Stale { .. },
-        ) => {
-            (S::SERVICE_UNAVAILABLE, Code::StoreUnavailable, None)
-        }
+        ) => (S::SERVICE_UNAVAILABLE, Code::StoreUnavailable, None),
         ControlError::Store(StoreError::Corrupt(_)) => {
             (S::INTERNAL_SERVER_ERROR, Code::StoreCorrupt, None)
         }
