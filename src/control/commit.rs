@@ -44,6 +44,7 @@ impl Control {
             match self.commit_decided(&mut state, batch, deadline).await {
                 Ok(()) => return Ok(true),
                 Err(StoreError::Conflict { .. }) => {
+                    self.metrics.commit_retry("conflict");
                     self.catch_up_locked(&mut state).await?;
                     conflicts += 1;
                     tokio::time::sleep(backoff(conflicts, Duration::from_millis(1))).await;
@@ -75,6 +76,7 @@ impl Control {
                     return Ok(());
                 }
                 Err(StoreError::Stale { current, .. }) if Instant::now() < deadline => {
+                    self.metrics.commit_retry("stale_base");
                     Arc::make_mut(&mut batch).restamp(current);
                     restamps += 1;
                     tokio::time::sleep(backoff(restamps, Duration::from_micros(100))).await;
