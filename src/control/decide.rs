@@ -218,10 +218,10 @@ pub fn act(
     let moved = (Some(transition.from), transition.to);
     let history = entry(&next, actor, command.action(), moved, details(command));
     batch.history.push(history);
-    if transition.archives_previous_full {
-        if let Some(previous) = state.current_full(&route) {
-            archive(previous, id, actor, &mut batch, now);
-        }
+    if transition.archives_previous_full
+        && let Some(previous) = state.current_full(&route)
+    {
+        archive(previous, id, actor, &mut batch, now);
     }
     batch.records.releases.push(next);
     Ok(batch)

@@ -90,7 +90,7 @@ impl Batch {
         let releases = reads.releases.iter().copied();
         let releases = releases.chain(written.releases.iter().map(|r| r.id));
         let routes = reads.routes.iter().map(|(a, e, m)| route_key(a, *e, m));
-        apps.map(|a| app_key(a))
+        apps.map(app_key)
             .chain(versions.map(|(m, v)| version_key(m, v)))
             .chain(releases.map(release_key))
             .chain(routes)
