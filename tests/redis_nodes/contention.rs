@@ -195,3 +195,41 @@ fn writers_on_one_release_get_one_winner_and_typed_refusals() {
     let count = |action: &str| h.iter().filter(|e| e["action"] == action).count();
     assert_eq!((count("edit_config"), count("apply")), (ROUNDS, ROUNDS));
 }
+
+/// Eight writers uploading versions and creating releases of their own mini programs
+/// at once, switching node on every write: release ids are drawn from one sequence, so
+/// two creates at once collide on the id and one is decided again, but none is refused
+/// and every release gets an id of its own.
+#[test]
+fn creates_on_distinct_routes_are_never_refused() {
+    const CREATES: usize = 10;
+    let Some(url) = redis_url("creates_on_distinct_routes_are_never_refused") else {
+        return;
+    };
+    let ns = Namespace::fresh(&url, "nodes-creates");
+    let nodes = [node(&ns, 60.0), node(&ns, 60.0)];
+    let replies = all_at_once(|w| {
+        let mp = format!("mp-c{w}");
+        (0..CREATES)
+            .flat_map(|k| {
+                let version = format!("1.{k}.0");
+                let gw = &nodes[(w + k) % 2];
+                let upload = crate::common::upload_reply(gw, &mp, &version);
+                let body = crate::common::release_body(&mp, &version, APP, PROD);
+                [upload, gw.post(Who::Developer, "/v1/admin/releases", &body)]
+            })
+            .map(|r| (r.status, r.body["id"].as_u64(), r.text))
+            .collect::<Vec<_>>()
+    });
+    let refused: Vec<_> = replies.iter().flatten().filter(|r| r.0 != 201).collect();
+    assert!(refused.is_empty(), "{} refused: {refused:?}", refused.len());
+    let mut ids: Vec<u64> = replies.iter().flatten().filter_map(|r| r.1).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), WRITERS * CREATES, "one id per release");
+    converged(&ns, &[&nodes[0], &nodes[1]]);
+    assert_eq!(
+        releases(&nodes[1]).as_array().map(Vec::len),
+        Some(WRITERS * CREATES)
+    );
+}
