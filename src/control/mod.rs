@@ -27,6 +27,8 @@ mod decide;
 mod publish;
 mod read;
 mod replica;
+#[cfg(test)]
+mod tests;
 
 pub use decide::{CreateRelease, build_app};
 pub use read::{ReleaseFilter, ReleaseInfo};
