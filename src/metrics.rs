@@ -67,6 +67,8 @@ pub struct StoreSeries {
     /// 1 while the last store check succeeded.
     pub up: IntGauge,
     errors: IntCounterVec,
+    /// Commits tried again: `stale_base` (restamped, not decided again) or `conflict`.
+    retries: IntCounterVec,
 }
 
 /// The admin API and both listeners' request handling.
@@ -225,6 +227,11 @@ impl StoreSeries {
                 "Store operations that failed, by operation.",
                 &["op"],
             ),
+            retries: r.counter_vec(
+                "store_commit_retries_total",
+                "Commits tried again, by reason: stale_base (restamped) or conflict (decided again).",
+                &["reason"],
+            ),
         }
     }
 }
@@ -354,6 +361,11 @@ impl Metrics {
 
     pub fn store_error(&self, op: &str) {
         self.store.errors.with_label_values(&[op]).inc();
+    }
+
+    /// A commit tried again; `reason` is `stale_base` or `conflict`.
+    pub fn commit_retry(&self, reason: &str) {
+        self.store.retries.with_label_values(&[reason]).inc();
     }
 
     pub fn admin_request(&self, route: &str, status: &str) {

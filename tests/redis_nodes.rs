@@ -1,7 +1,7 @@
 //! Many nodes on one Redis (SPEC §7, README "Deployment"), against the real `graygate`
 //! binary: a write acknowledged by one node reaches the other's resolves; two nodes
 //! writing at the same instant never both win and never overwrite each other silently;
-//! a Redis outage leaves resolves served, refuses writes with 503 `store_unavailable`
+//! many writers on different routes are never refused (`contention`); a Redis outage leaves resolves served, refuses writes with 503 `store_unavailable`
 //! and heals by itself; a new node cold-starts from Redis alone; a node that gets no
 //! change notification catches up through the periodic revision check; a node says at
 //! start whether its Redis keeps acknowledged writes.
@@ -24,6 +24,8 @@ mod catch_up;
 mod conflicts;
 #[path = "redis_nodes/consistency.rs"]
 mod consistency;
+#[path = "redis_nodes/contention.rs"]
+mod contention;
 #[path = "redis_nodes/durability.rs"]
 mod durability;
 #[path = "redis_nodes/outage.rs"]

@@ -3,6 +3,8 @@
 //! answer when `GRAYGATE_REQUIRE_REDIS=1`.
 
 mod common;
+#[path = "store_contract/outcomes.rs"]
+mod outcomes;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use graygate::model::{
 };
 use graygate::store::embedded::EmbeddedStore;
 use graygate::store::redis::RedisStore;
-use graygate::store::{Batch, Records, Store, StoreError};
+use graygate::store::{Batch, Reads, Records, Route, Store, StoreError};
 
 fn app(revision: u64) -> TargetApp {
     let mut environments = BTreeMap::new();
@@ -76,6 +78,21 @@ fn history(id: u64, revision: u64, to: Status) -> HistoryEntry {
     }
 }
 
+/// The route every `release(..)` serves on.
+fn coupons_route() -> Route {
+    let r = release(0, Status::NewVersionCreated, 0);
+    (r.app, r.env, r.mini_program)
+}
+
+/// What a decision on the coupons route reads: the route (rules 1-3) and the app.
+fn reads_route() -> Reads {
+    Reads {
+        apps: vec![app(0).id],
+        routes: vec![coupons_route()],
+        ..Reads::default()
+    }
+}
+
 /// The whole contract, against one fresh, empty store.
 async fn contract(store: Arc<dyn Store>) {
     let empty = store.load().await.expect("load empty");
@@ -93,6 +110,7 @@ async fn contract(store: Arc<dyn Store>) {
             ..Records::default()
         },
         history: Vec::new(),
+        reads: Reads::default(),
     };
     store.commit(Arc::new(b1)).await.expect("commit 1");
     assert_eq!(store.revision().await.expect("revision"), 1);
@@ -117,10 +135,12 @@ async fn contract(store: Arc<dyn Store>) {
             ..Records::default()
         },
         history: vec![history(1, 2, Status::NewVersionCreated)],
+        reads: Reads::default(),
     };
     store.commit(Arc::new(b2)).await.expect("commit 2");
 
-    // A batch decided on a stale revision is refused and changes nothing.
+    // A batch decided on a stale revision, on the route release 1 has since joined, is
+    // refused and changes nothing.
     let stale = Batch {
         base_revision: 1,
         records: Records {
@@ -129,6 +149,7 @@ async fn contract(store: Arc<dyn Store>) {
             ..Records::default()
         },
         history: Vec::new(),
+        reads: reads_route(),
     };
     match store.commit(Arc::new(stale)).await {
         Err(StoreError::Conflict {
@@ -148,6 +169,7 @@ async fn contract(store: Arc<dyn Store>) {
             ..Records::default()
         },
         history: vec![history(1, 3, Status::UnderReview)],
+        reads: Reads::default(),
     };
     store.commit(Arc::new(b3)).await.expect("commit 3");
 
@@ -184,7 +206,7 @@ async fn contract(store: Arc<dyn Store>) {
     assert!(store.history(99).await.expect("empty history").is_empty());
 }
 
-/// Two writers deciding on the same revision: exactly one commits.
+/// Two writers deciding on the same revision, both reading one route: exactly one commits.
 async fn one_writer_wins(a: Arc<dyn Store>, b: Arc<dyn Store>) {
     let base = a.revision().await.expect("revision");
     let batch = |id| {
@@ -196,6 +218,7 @@ async fn one_writer_wins(a: Arc<dyn Store>, b: Arc<dyn Store>) {
                 ..Records::default()
             },
             history: Vec::new(),
+            reads: reads_route(),
         })
     };
     let (ra, rb) = tokio::join!(a.commit(batch(10)), b.commit(batch(11)));
@@ -224,6 +247,8 @@ async fn embedded_store_keeps_the_contract() {
     let store = Arc::new(EmbeddedStore::open(&path).expect("open"));
     contract(store.clone()).await;
     one_writer_wins(store.clone(), store.clone()).await;
+    let fresh = EmbeddedStore::open(&dir.path().join("outcomes.db")).expect("open");
+    outcomes::commit_outcomes(Arc::new(fresh)).await;
     let before = store.load().await.expect("load");
     drop(store);
     let reopened = EmbeddedStore::open(&path).expect("reopen");
@@ -301,6 +326,10 @@ async fn redis_store_keeps_the_contract() {
     let other = Arc::new(RedisStore::connect(&url, &ns).await.expect("connect"));
     one_writer_wins(store, other).await;
     drop_namespace(&url, &ns).await;
+    let ns = fresh_namespace();
+    let fresh = RedisStore::connect(&url, &ns).await.expect("connect");
+    outcomes::commit_outcomes(Arc::new(fresh)).await;
+    drop_namespace(&url, &ns).await;
 }
 
 #[tokio::test]
@@ -317,6 +346,7 @@ async fn redis_namespaces_are_isolated() {
             ..Records::default()
         },
         history: Vec::new(),
+        reads: Reads::default(),
     };
     a.commit(Arc::new(batch)).await.expect("commit");
     assert_eq!(a.revision().await.expect("a"), 1);

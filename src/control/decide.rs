@@ -1,6 +1,7 @@
 //! Turns an admin request (or a system actor's) into the [`Batch`] that would carry it
-//! out, deciding with the workflow against the current [`Replica`]. Nothing here writes:
-//! the caller commits.
+//! out, deciding with the workflow against the current [`Replica`], and names in the
+//! batch what the decision read, so the store can tell a stale base from a conflict.
+//! Nothing here writes: the caller commits.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use crate::model::{
     TargetApp, TestGroup, Version,
 };
 use crate::snapshot::RouteKey;
-use crate::store::Batch;
+use crate::store::{Batch, Reads};
 use crate::workflow::{self, Command, GoLive, Operation, Transition};
 
 /// `POST /v1/admin/releases`, validated.
@@ -83,6 +84,8 @@ pub fn put_app(
             }
         }
     }
+    // The app is written, so it counts as read: a concurrent put or a create in an
+    // environment removed here (creates read the app) conflicts.
     let mut batch = Batch::on(state.revision);
     batch.records.apps.push(app);
     Ok(batch)
@@ -149,6 +152,14 @@ pub fn create_release(
     workflow::decide_create(actor, req.env, app.policy(req.env), existing, with_group)?;
     let id = state.next_release_id();
     let mut batch = Batch::on(state.revision);
+    // Rule 1 read the route; the new id must still be free. The new release is written,
+    // so its id and route count as read anyway; the app's policy and the version decided.
+    batch.reads = Reads {
+        apps: vec![req.app.clone()],
+        versions: vec![version_key],
+        releases: vec![id],
+        routes: vec![(req.app.clone(), req.env, req.mini_program.clone())],
+    };
     let release = Release {
         id,
         mini_program: req.mini_program,
@@ -196,15 +207,21 @@ pub fn act(
     // Checked after the workflow so a forbidden or impossible action says why, not 412.
     check_revision(if_match, release.revision)?;
     let mut batch = Batch::on(state.revision);
+    // The facts came from the app's policy and the whole route (rules 2 and 3).
+    let route = RouteKey::of(release);
+    batch.reads = Reads {
+        apps: vec![release.app.clone()],
+        routes: vec![(route.app.clone(), route.env, route.mini_program.clone())],
+        ..Reads::default()
+    };
     let next = carry_out(release, command, &transition, actor, &mut batch, now);
     let moved = (Some(transition.from), transition.to);
     let history = entry(&next, actor, command.action(), moved, details(command));
     batch.history.push(history);
-    if transition.archives_previous_full {
-        let route = RouteKey::of(release);
-        if let Some(previous) = state.current_full(&route) {
-            archive(previous, id, actor, &mut batch, now);
-        }
+    if transition.archives_previous_full
+        && let Some(previous) = state.current_full(&route)
+    {
+        archive(previous, id, actor, &mut batch, now);
     }
     batch.records.releases.push(next);
     Ok(batch)

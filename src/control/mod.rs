@@ -5,7 +5,8 @@
 //! Every actor goes the same way, a person through the admin API or the gateway's own
 //! `system:` actors: decide (`decide`) with the workflow, commit through the store, apply to the
 //! [`Replica`], publish. Writes on one node are serialised by one async mutex around the
-//! replica; writes across nodes by the store's compare-and-set on the revision.
+//! replica; writes across nodes by the store, which commits a batch only if nothing its
+//! decision read was written since (`commit`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -21,17 +22,17 @@ use crate::snapshot::{RouteKey, SnapshotCell};
 use crate::store::{Batch, Store, StoreError};
 use crate::workflow::{Command, WorkflowError};
 
+mod commit;
 mod decide;
 mod publish;
 mod read;
 mod replica;
+#[cfg(test)]
+mod tests;
 
 pub use decide::{CreateRelease, build_app};
 pub use read::{ReleaseFilter, ReleaseInfo};
 pub use replica::Replica;
-
-/// How many times a write is decided again after losing a revision race to another node.
-const COMMIT_ATTEMPTS: usize = 5;
 
 /// Every way an admin request can fail in the control plane.
 #[derive(Debug, thiserror::Error)]
@@ -202,70 +203,6 @@ impl Control {
         self.metrics.workflow_action(cmd.action().as_str(), outcome);
         result?;
         self.release(actor, id).await
-    }
-
-    /// Decides with `plan`, commits, applies and publishes, deciding again after losing a
-    /// revision race. Returns whether anything was committed.
-    async fn commit<F>(&self, mut plan: F) -> Result<bool, ControlError>
-    where
-        F: FnMut(&Replica) -> Result<Option<Batch>, ControlError>,
-    {
-        let mut state = self.state.lock().await;
-        let mut rechecked = false;
-        for _ in 0..COMMIT_ATTEMPTS {
-            let batch = match plan(&state) {
-                Ok(Some(batch)) => batch,
-                Ok(None) => return Ok(false),
-                // A refusal decided on a view another node has since moved past is not an
-                // answer: catch up once and decide again.
-                Err(_) if !rechecked && self.store_is_ahead(&state).await => {
-                    rechecked = true;
-                    self.catch_up_locked(&mut state).await?;
-                    continue;
-                }
-                Err(refusal) => return Err(refusal),
-            };
-            let batch = Arc::new(batch);
-            match self.store.commit(Arc::clone(&batch)).await {
-                Ok(()) => {
-                    log_batch(&batch);
-                    let changed = state.apply(&batch);
-                    self.publish(&state, changed);
-                    return Ok(true);
-                }
-                Err(StoreError::Conflict { .. }) => self.catch_up_locked(&mut state).await?,
-                Err(e) => {
-                    self.metrics.store_error("commit");
-                    return Err(e.into());
-                }
-            }
-        }
-        Err(StoreError::Unavailable("too many concurrent writers; try again".into()).into())
-    }
-
-    /// Whether the store has revisions this node has not applied yet.
-    async fn store_is_ahead(&self, state: &Replica) -> bool {
-        matches!(self.store.revision().await, Ok(r) if r > state.revision)
-    }
-
-    /// Reads what other writers committed and publishes it.
-    pub async fn catch_up(&self) -> Result<u64, ControlError> {
-        let mut state = self.state.lock().await;
-        self.catch_up_locked(&mut state).await?;
-        Ok(state.revision)
-    }
-
-    async fn catch_up_locked(&self, state: &mut Replica) -> Result<(), ControlError> {
-        let records = self
-            .store
-            .changes_since(state.revision)
-            .await
-            .inspect_err(|_| self.metrics.store_error("changes_since"))?;
-        if records.revision > state.revision {
-            let changed = state.merge(records);
-            self.publish(state, changed);
-        }
-        Ok(())
     }
 
     /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.

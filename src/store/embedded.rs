@@ -1,15 +1,20 @@
 //! The single-node store: one redb file. redb gives ACID write transactions that are
 //! fsynced before `commit` returns (`Durability::Immediate`), which is exactly rule 5's
 //! "durable before acknowledged", and it locks the file so two processes cannot share it.
+//! A batch off its base is checked against what it read inside the same write
+//! transaction (see [`super::Store::commit`]).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use tokio::sync::watch;
 
-use super::{Batch, Records, Store, StoreError, decode, encode, unavailable};
-use crate::model::{HistoryEntry, ReleaseId, TestGroup};
+use super::{
+    Batch, Records, Store, StoreError, app_key, decode, encode, release_conflicts, unavailable,
+    version_key,
+};
+use crate::model::{HistoryEntry, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
@@ -141,10 +146,7 @@ impl EmbeddedStore {
                 .map(|g| g.value())
                 .unwrap_or(0);
             if actual != batch.base_revision {
-                return Err(StoreError::Conflict {
-                    expected: batch.base_revision,
-                    actual,
-                });
+                return Err(off_base(&txn, batch, actual)?);
             }
             meta.insert(REVISION, batch.revision())
                 .map_err(unavailable)?;
@@ -204,6 +206,51 @@ impl EmbeddedStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("store task failed: {e}")))?
     }
+}
+
+/// Why `batch` cannot commit on a store at `actual`: [`StoreError::Stale`] when no
+/// record it read was written after its base, else [`StoreError::Conflict`]. A scan of
+/// every record, but only when two writers share one file, which the file lock makes a
+/// matter of tests and tools.
+fn off_base(txn: &WriteTransaction, batch: &Batch, actual: u64) -> Result<StoreError, StoreError> {
+    let base = batch.base_revision;
+    let conflict = StoreError::Conflict {
+        expected: base,
+        actual,
+    };
+    if actual < base {
+        return Ok(conflict);
+    }
+    let keys = batch.read_keys();
+    for row in txn
+        .open_table(APPS)
+        .map_err(unavailable)?
+        .iter()
+        .map_err(unavailable)?
+    {
+        let app: TargetApp = decode(row.map_err(unavailable)?.1.value())?;
+        if app.revision > base && keys.contains(&app_key(&app.id)) {
+            return Ok(conflict);
+        }
+    }
+    let versions = txn.open_table(VERSIONS).map_err(unavailable)?;
+    for row in versions.iter().map_err(unavailable)? {
+        let v: MiniProgramVersion = decode(row.map_err(unavailable)?.1.value())?;
+        if v.revision > base && keys.contains(&version_key(&v.mini_program, &v.version)) {
+            return Ok(conflict);
+        }
+    }
+    let releases = txn.open_table(RELEASES).map_err(unavailable)?;
+    for row in releases.iter().map_err(unavailable)? {
+        let r: Release = decode(row.map_err(unavailable)?.1.value())?;
+        if r.revision > base && release_conflicts(&keys, &r) {
+            return Ok(conflict);
+        }
+    }
+    Ok(StoreError::Stale {
+        base,
+        current: actual,
+    })
 }
 
 #[async_trait::async_trait]

@@ -2,9 +2,13 @@
 //! node) and Redis (many nodes) backends side by side.
 //!
 //! A store holds one global revision. Every accepted action becomes one [`Batch`]
-//! committed atomically with a compare-and-set on that revision, so two writers (two
-//! tasks, or two gateway nodes) never both commit on the same base: the loser gets
-//! [`StoreError::Conflict`], catches up and decides again.
+//! committed atomically at the next revision. The batch names what its decision read
+//! ([`Reads`]); when the store has moved past the batch's base, it checks those records
+//! in the same atomic step: if none was written after the base the decision still holds
+//! and the store answers [`StoreError::Stale`] (restamp on the current revision, commit
+//! again); otherwise [`StoreError::Conflict`] (catch up, decide again). So writers on
+//! different routes never refuse each other, and two writers never both win on what
+//! they both read.
 
 use std::sync::Arc;
 
@@ -12,8 +16,13 @@ use tokio::sync::watch;
 
 use crate::model::{HistoryEntry, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup};
 
+mod batch;
 pub mod embedded;
 pub mod redis;
+
+pub use batch::{
+    Batch, Reads, Route, app_key, release_conflicts, release_key, route_key, version_key,
+};
 
 /// Records as a store holds them: everything, or what changed after a revision.
 #[derive(Debug, Clone, Default)]
@@ -26,41 +35,16 @@ pub struct Records {
     pub test_groups: Vec<(ReleaseId, Arc<TestGroup>)>,
 }
 
-/// The changes that make up one revision, committed atomically by a store: the records
-/// written (at the new revision) and the history entries they add.
-#[derive(Debug, Clone, Default)]
-pub struct Batch {
-    /// The revision the decision was made on; the store refuses the batch if it moved.
-    pub base_revision: u64,
-    /// The records the batch writes; `records.revision` is `base_revision + 1`.
-    pub records: Records,
-    pub history: Vec<HistoryEntry>,
-}
-
-impl Batch {
-    /// An empty batch on top of `base_revision`.
-    pub fn on(base_revision: u64) -> Batch {
-        Batch {
-            base_revision,
-            records: Records {
-                revision: base_revision + 1,
-                ..Records::default()
-            },
-            history: Vec::new(),
-        }
-    }
-
-    pub fn revision(&self) -> u64 {
-        self.records.revision
-    }
-}
-
 /// Every way a store can fail.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The store's revision moved since the batch was decided: catch up and decide again.
+    /// A record the batch read was written after its base: catch up and decide again.
     #[error("revision conflict: batch based on {expected}, store at {actual}")]
     Conflict { expected: u64, actual: u64 },
+    /// The store is at `current`, past the batch's base, but nothing the batch read
+    /// changed: nothing was committed; restamp the batch on `current` and commit again.
+    #[error("stale base: batch based on {base}, store at {current}")]
+    Stale { base: u64, current: u64 },
     /// The store cannot be reached or cannot write now; nothing was committed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -99,7 +83,9 @@ pub trait Store: Send + Sync + 'static {
     async fn revision(&self) -> Result<u64, StoreError>;
 
     /// Commits `batch` atomically and durably iff the store is still at
-    /// `batch.base_revision`; the store is then at `batch.revision()`.
+    /// `batch.base_revision`; the store is then at `batch.revision()`. Otherwise commits
+    /// nothing and answers [`StoreError::Stale`] when no record the batch read (or
+    /// writes) was written after its base, else [`StoreError::Conflict`].
     async fn commit(&self, batch: Arc<Batch>) -> Result<(), StoreError>;
 
     /// A release's history, oldest first.

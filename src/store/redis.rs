@@ -1,5 +1,6 @@
 //! The many-node store: state in Redis under a key namespace, every batch committed by
-//! one Lua script (atomic on the server) that compares the global revision first, and
+//! one Lua script (atomic on the server) that compares the global revision first and,
+//! off its base, checks what the batch read against the records written since; and
 //! change notification over pub/sub.
 //!
 //! Keys (all share the `{ns}` hash tag, so they live in one cluster slot):
@@ -20,14 +21,40 @@ use tokio::sync::watch;
 use super::{Batch, Records, Store, StoreError, decode, encode, unavailable};
 use crate::model::{HistoryEntry, ReleaseId, TestGroup};
 
+/// ARGV: namespace, base, new revision, n, n read keys (see [`Batch::read_keys`]), then
+/// (op, key, value) triples. Off its base, the script looks at every record written
+/// after the base (the `changes` index) and answers `conflict` if one of them is a read
+/// key or a release of a read route, else `stale`; either way it writes nothing.
 const COMMIT: &str = r#"
 local ns = ARGV[1]
 local current = redis.call('GET', ns .. ':revision') or '0'
+local nreads = tonumber(ARGV[4])
 if current ~= ARGV[2] then
-  return {'conflict', current}
+  if tonumber(current) < tonumber(ARGV[2]) then
+    return {'conflict', current}
+  end
+  local read = {}
+  for k = 5, 4 + nreads do
+    read[ARGV[k]] = true
+  end
+  local changed = redis.call('ZRANGEBYSCORE', ns .. ':changes', '(' .. ARGV[2], '+inf')
+  for _, m in ipairs(changed) do
+    if read[m] then
+      return {'conflict', current}
+    end
+    local id = string.match(m, '^release:(.*)$')
+    local value = id and redis.call('HGET', ns .. ':releases', id)
+    if value then
+      local r = cjson.decode(value)
+      if read['route:' .. r.app .. '/' .. r.env .. '/' .. r.mini_program] then
+        return {'conflict', current}
+      end
+    end
+  end
+  return {'stale', current}
 end
 local rev = ARGV[3]
-local i = 4
+local i = 5 + nreads
 while i + 2 <= #ARGV do
   local op, key, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'app' then
@@ -340,11 +367,16 @@ impl Store for RedisStore {
 
     async fn commit(&self, batch: Arc<Batch>) -> Result<(), StoreError> {
         let args = Self::batch_args(&batch)?;
+        let reads = batch.read_keys();
         let mut invocation = self.commit.prepare_invoke();
         invocation
             .arg(&*self.ns)
             .arg(batch.base_revision)
-            .arg(batch.revision());
+            .arg(batch.revision())
+            .arg(reads.len());
+        for key in &reads {
+            invocation.arg(key.as_str());
+        }
         for a in &args {
             invocation.arg(a.as_slice());
         }
@@ -366,6 +398,13 @@ impl Store for RedisStore {
                 expected: batch.base_revision,
                 actual: reply.get(1).and_then(|r| r.parse().ok()).unwrap_or(0),
             }),
+            Some("stale") => match reply.get(1).and_then(|r| r.parse().ok()) {
+                Some(current) => Err(StoreError::Stale {
+                    base: batch.base_revision,
+                    current,
+                }),
+                None => Err(StoreError::Corrupt("revision is not a number".into())),
+            },
             _ => Err(StoreError::Corrupt(format!(
                 "unexpected commit reply {reply:?}"
             ))),

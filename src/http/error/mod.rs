@@ -211,9 +211,9 @@ fn control_parts(e: &ControlError) -> (StatusCode, ErrorCode, Option<Value>) {
             Code::RevisionMismatch,
             Some(json!({ "revision": current })),
         ),
-        ControlError::Store(StoreError::Unavailable(_) | StoreError::Conflict { .. }) => {
-            (S::SERVICE_UNAVAILABLE, Code::StoreUnavailable, None)
-        }
+        ControlError::Store(
+            StoreError::Unavailable(_) | StoreError::Conflict { .. } | StoreError::Stale { .. },
+        ) => (S::SERVICE_UNAVAILABLE, Code::StoreUnavailable, None),
         ControlError::Store(StoreError::Corrupt(_)) => {
             (S::INTERNAL_SERVER_ERROR, Code::StoreCorrupt, None)
         }
