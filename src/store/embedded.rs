@@ -169,7 +169,7 @@ impl EmbeddedStore {
             let mut groups = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
             for (id, group) in &batch.records.test_groups {
                 groups
-                    .insert(*id, group.to_lines().as_slice())
+                    .insert(*id, group.to_lines()?)
                     .map_err(unavailable)?;
             }
             let mut history = txn.open_table(HISTORY).map_err(unavailable)?;
