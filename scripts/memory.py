@@ -124,7 +124,11 @@ def main() -> int:
         gw = subprocess.Popen([args.binary, "serve", "--config", config], env=env,
                               stdout=subprocess.PIPE, stderr=log, text=True)
         try:
-            line = gw.stdout.readline()
+            line = ""
+            while "admin=" not in line:  # a wrapper (heaptrack, say) may print first
+                line = gw.stdout.readline()
+                if not line:
+                    sys.exit("the gateway exited before listening")
             admin_addr = line.split("admin=")[1].split()[0]
             start = time.monotonic()
 

@@ -95,18 +95,71 @@ impl TestGroup {
     /// Reads what [`TestGroup::to_lines`] wrote, straight into the set (the ids are not
     /// kept). Every line must be a valid id ending in a newline.
     pub fn from_lines(bytes: &[u8]) -> Result<Self, InvalidValue> {
-        let mut builder = Builder::dropping_ids();
+        let mut reader = StoredLines::new();
+        reader.feed(bytes)?;
+        reader.finish()
+    }
+
+    /// `lines` (as [`TestGroup::to_lines`] wrote them) cut at line ends into pieces of
+    /// about `max` bytes (more only for a line longer than that), for stores that keep a
+    /// group as several values; [`StoredLines`] reads them back.
+    pub fn line_chunks(lines: &[u8], max: usize) -> impl Iterator<Item = &[u8]> {
+        let mut rest = lines;
+        std::iter::from_fn(move || {
+            if rest.is_empty() {
+                return None;
+            }
+            let window = &rest[..rest.len().min(max.max(1))];
+            let end = match window.iter().rposition(|b| *b == b'\n') {
+                Some(i) => i + 1,
+                None => rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |i| i + 1),
+            };
+            let (chunk, tail) = rest.split_at(end);
+            rest = tail;
+            Some(chunk)
+        })
+    }
+}
+
+/// Reads a stored group from one or more runs of whole lines, in order, straight into
+/// the set (the ids are not kept).
+pub struct StoredLines {
+    builder: Builder,
+    lines: usize,
+}
+
+impl StoredLines {
+    pub fn new() -> StoredLines {
+        StoredLines {
+            builder: Builder::dropping_ids(),
+            lines: 0,
+        }
+    }
+
+    /// Reads `bytes`: valid ids, each ending in a newline.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), InvalidValue> {
         let mut lines = bytes.split(|b| *b == b'\n');
         let last = lines.next_back().unwrap_or_default();
         if !last.is_empty() {
             return Err(InvalidValue::new("test_group", "stored group is truncated"));
         }
-        for (i, line) in lines.enumerate() {
+        for line in lines {
             let id = std::str::from_utf8(line)
                 .map_err(|_| InvalidValue::new("test_group", "stored group is not UTF-8"))?;
-            builder.push(i, id)?;
+            self.builder.push(self.lines, id)?;
+            self.lines += 1;
         }
-        builder.finish()
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<TestGroup, InvalidValue> {
+        self.builder.finish()
+    }
+}
+
+impl Default for StoredLines {
+    fn default() -> Self {
+        StoredLines::new()
     }
 }
 

@@ -148,3 +148,18 @@ fn more_than_a_million_distinct_ids_are_refused_but_repeats_are_not() {
     assert_eq!(group.len(), 10);
     assert_eq!(group.to_lines().map(<[u8]>::len), Ok(ids.iter().map(|i| i.len() + 1).sum()));
 }
+
+#[test]
+fn stored_groups_read_back_from_chunks_cut_at_line_ends() {
+    let ids: Vec<String> = (0..5000).map(|i| format!("user-{i:07}")).collect();
+    let group = TestGroup::parse(&ids).expect("valid ids");
+    let lines = group.to_lines().expect("ids");
+    let chunks: Vec<&[u8]> = TestGroup::line_chunks(lines, 1000).collect();
+    assert!(chunks.len() > 50 && chunks.iter().all(|c| c.len() <= 1000 && c.ends_with(b"\n")));
+    assert_eq!(chunks.concat(), lines, "nothing lost or reordered");
+    let mut reader = StoredLines::new();
+    chunks.iter().try_for_each(|c| reader.feed(c)).expect("whole lines");
+    assert_eq!(reader.finish(), Ok(group));
+    let long = TestGroup::line_chunks(b"abcdef\nxy\n", 3).collect::<Vec<_>>();
+    assert_eq!(long, vec![&b"abcdef\n"[..], b"xy\n"], "a long line stays whole");
+}
