@@ -159,12 +159,13 @@ fn send_whole(url: &str, path: &str, body: &[u8], chunked: bool) -> String {
     );
     stream.write_all(head.as_bytes()).expect("head");
     let written = if chunked {
-        body.chunks(64 * 1024).try_for_each(|c| {
-            stream.write_all(format!("{:x}\r\n", c.len()).as_bytes())?;
-            stream.write_all(c)?;
-            stream.write_all(b"\r\n")
-        })
-        .and_then(|()| stream.write_all(b"0\r\n\r\n"))
+        body.chunks(64 * 1024)
+            .try_for_each(|c| {
+                stream.write_all(format!("{:x}\r\n", c.len()).as_bytes())?;
+                stream.write_all(c)?;
+                stream.write_all(b"\r\n")
+            })
+            .and_then(|()| stream.write_all(b"0\r\n\r\n"))
     } else {
         stream.write_all(body)
     };
@@ -181,8 +182,12 @@ fn oversized_bodies_are_drained_and_answered_413_and_create_takes_the_group_limi
     let limits = "[limits]\nmax_body_bytes = 4096\nmax_test_group_bytes = 65536\n";
     let gw = Gateway::start(Options::default().app(app).extra_toml(limits));
     let version = json!({"version": "1.0.0", "package_url": "https://cdn.example.com/a.zip"});
-    gw.post(Who::Developer, "/v1/admin/mini-programs/mp-a/versions", &version)
-        .expect(201);
+    gw.post(
+        Who::Developer,
+        "/v1/admin/mini-programs/mp-a/versions",
+        &version,
+    )
+    .expect(201);
     let revision = gw.revision();
     let huge = vec![b' '; 8 * 1024 * 1024];
     for (path, chunked) in [
@@ -192,7 +197,10 @@ fn oversized_bodies_are_drained_and_answered_413_and_create_takes_the_group_limi
         ("/v1/admin/releases", true),
     ] {
         let answer = send_whole(gw.admin_url(), path, &huge, chunked);
-        assert!(answer.starts_with("HTTP/1.1 413"), "{path} chunked={chunked}: {answer}");
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "{path} chunked={chunked}: {answer}"
+        );
         assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
     }
     assert_eq!(gw.revision(), revision, "nothing stored");
@@ -200,6 +208,8 @@ fn oversized_bodies_are_drained_and_answered_413_and_create_takes_the_group_limi
     let create = json!({"mini_program": "mp-a", "version": "1.0.0", "app": "superapp-a",
         "env": "production", "test_group": group});
     assert!(create.to_string().len() > 4096, "over the plain body limit");
-    let created = gw.post(Who::Developer, "/v1/admin/releases", &create).expect(201);
+    let created = gw
+        .post(Who::Developer, "/v1/admin/releases", &create)
+        .expect(201);
     assert_eq!(created.body["test_group_size"], 2000);
 }

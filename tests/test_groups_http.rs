@@ -57,7 +57,13 @@ fn assert_served_exactly(gw: &Gateway) {
         .into_iter()
         .map(|r| format!("user-{:07}", 1_000_000 + r % 9_000_000))
         .collect();
-    let twins = ["user-0999998", "user-0000001 ", " user-0000001", "USER-0000001", NFD];
+    let twins = [
+        "user-0999998",
+        "user-0000001 ",
+        " user-0000001",
+        "USER-0000001",
+        NFD,
+    ];
     outsiders.extend(twins.map(String::from));
     outsiders.push(SPACED.trim_end().to_string());
     for user in &outsiders {

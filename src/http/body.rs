@@ -60,7 +60,10 @@ impl<S: Send + Sync, T> FromRequest<S> for Body<T> {
     type Rejection = RequestError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, RequestError> {
-        let limit = req.extensions().get::<Limit>().map_or(DEFAULT_LIMIT, |l| l.0);
+        let limit = req
+            .extensions()
+            .get::<Limit>()
+            .map_or(DEFAULT_LIMIT, |l| l.0);
         let declared = req
             .headers()
             .get(CONTENT_LENGTH)
@@ -89,9 +92,8 @@ async fn read_within(
     }
     let mut buffer = Vec::with_capacity(declared.map_or(0, |n| n as usize));
     while let Some(chunk) = chunks.next().await {
-        let data = chunk.map_err(|_| {
-            RequestError::BadRequest("the request body could not be read".into())
-        })?;
+        let data = chunk
+            .map_err(|_| RequestError::BadRequest("the request body could not be read".into()))?;
         if buffer.len() + data.len() > limit {
             drop(buffer);
             return Err(drain(chunks, DRAIN_BYTES).await);

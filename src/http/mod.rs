@@ -9,8 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::Extension;
+use axum::Router;
 use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -193,7 +193,7 @@ pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
         .routes(routes!(a::list_apps))
         .routes(routes!(a::get_app, a::put_app))
         .routes(routes!(a::list_versions, a::add_version))
-        .routes(routes!(a::list_releases, a::create_release).layer(test_group_limit.clone()))
+        .routes(routes!(a::list_releases, a::create_release).layer(test_group_limit))
         .routes(routes!(a::get_release))
         .routes(routes!(a::history))
         .routes(routes!(a::actions::put_config))

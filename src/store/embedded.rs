@@ -229,7 +229,9 @@ fn read_group(
         .peekable();
     if rows.peek().is_none() {
         return match legacy.get(id).map_err(unavailable)? {
-            Some(bytes) => TestGroup::from_lines(bytes.value()).map(Some).map_err(corrupt),
+            Some(bytes) => TestGroup::from_lines(bytes.value())
+                .map(Some)
+                .map_err(corrupt),
             None => Ok(None),
         };
     }
@@ -318,7 +320,10 @@ mod tests {
             releases.insert(1, bytes.as_slice()).expect("release");
             let mut legacy = txn.open_table(TEST_GROUPS).expect("groups");
             legacy.insert(1, &b"alice\nbob\n"[..]).expect("group");
-            txn.open_table(META).expect("meta").insert(REVISION, 1).expect("rev");
+            txn.open_table(META)
+                .expect("meta")
+                .insert(REVISION, 1)
+                .expect("rev");
         }
         txn.commit().expect("commit");
         let loaded = store.load().await.expect("load");
@@ -334,7 +339,10 @@ mod tests {
         assert_eq!(loaded.test_groups.first().map(|g| &*g.1), Some(&*new));
         let txn = store.db.begin_read().expect("txn");
         let legacy = txn.open_table(TEST_GROUPS).expect("groups");
-        assert!(legacy.get(1).expect("read").is_none(), "the whole value is gone");
+        assert!(
+            legacy.get(1).expect("read").is_none(),
+            "the whole value is gone"
+        );
         let chunks = txn.open_table(GROUP_CHUNKS).expect("chunks");
         let count = chunks.range((1, 0)..=(1, u32::MAX)).expect("range").count();
         assert!(count > 3, "several chunks: {count}");

@@ -112,7 +112,10 @@ impl TestGroup {
             let window = &rest[..rest.len().min(max.max(1))];
             let end = match window.iter().rposition(|b| *b == b'\n') {
                 Some(i) => i + 1,
-                None => rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |i| i + 1),
+                None => rest
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(rest.len(), |i| i + 1),
             };
             let (chunk, tail) = rest.split_at(end);
             rest = tail;

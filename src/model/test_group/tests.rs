@@ -13,7 +13,9 @@ impl Rng {
     }
 
     fn ids(&mut self, prefix: &str, n: usize) -> Vec<String> {
-        (0..n).map(|_| format!("{prefix}{:016x}", self.next())).collect()
+        (0..n)
+            .map(|_| format!("{prefix}{:016x}", self.next()))
+            .collect()
     }
 }
 
@@ -59,7 +61,10 @@ fn full_width_groups_have_no_false_members_in_a_million_lookups() {
     let others = rng.ids("other-", 1_000_000);
     let group = TestGroup::parse(&members).expect("valid ids");
     assert_eq!(group.len(), members.len());
-    assert!(members.iter().all(|id| group.contains(id)), "no member missed");
+    assert!(
+        members.iter().all(|id| group.contains(id)),
+        "no member missed"
+    );
     assert_eq!(others.iter().filter(|id| group.contains(id)).count(), 0);
 }
 
@@ -115,9 +120,18 @@ fn stored_groups_round_trip_and_corrupt_ones_are_refused() {
     let group = TestGroup::parse(&["alice", "bob"]).expect("valid ids");
     let stored = TestGroup::from_lines(group.to_lines().expect("ids")).expect("readable");
     assert_eq!(stored, group);
-    assert_eq!(stored.to_lines(), Err(IdsDropped), "the store keeps the ids");
+    assert_eq!(
+        stored.to_lines(),
+        Err(IdsDropped),
+        "the store keeps the ids"
+    );
     assert_eq!(TestGroup::from_lines(b"").map(|g| g.len()), Ok(0));
-    for corrupt in [&b"alice\nbob"[..], b"alice\n\nbob\n", b"al\xffice\n", b"a\tb\n"] {
+    for corrupt in [
+        &b"alice\nbob"[..],
+        b"alice\n\nbob\n",
+        b"al\xffice\n",
+        b"a\tb\n",
+    ] {
         assert!(TestGroup::from_lines(corrupt).is_err(), "{corrupt:?}");
     }
 }
@@ -132,10 +146,19 @@ fn uploads_parse_escapes_and_name_the_bad_entry() {
     assert!(group.contains("a\"b"));
     let refused = read(r#"["ok", "fine", "", "x"]"#).expect("JSON");
     let reason = refused.map(|g| g.len()).map_err(|e| e.reason);
-    assert_eq!(reason, Err("entry 2: must be 1 to 256 bytes of UTF-8".to_string()));
-    assert!(read(r#"["ok", 3]"#).is_err(), "not a string: malformed JSON");
+    assert_eq!(
+        reason,
+        Err("entry 2: must be 1 to 256 bytes of UTF-8".to_string())
+    );
+    assert!(
+        read(r#"["ok", 3]"#).is_err(),
+        "not a string: malformed JSON"
+    );
     assert!(read(r#"{"ok": 1}"#).is_err(), "not an array");
-    assert!(read(r#"["ok", "", "#).is_err(), "a bad id does not hide bad JSON");
+    assert!(
+        read(r#"["ok", "", "#).is_err(),
+        "a bad id does not hide bad JSON"
+    );
 }
 
 #[test]
@@ -146,7 +169,10 @@ fn more_than_a_million_distinct_ids_are_refused_but_repeats_are_not() {
     let repeated: Vec<&String> = ids.iter().cycle().take(2_000_000).collect();
     let group = TestGroup::parse(&repeated).expect("ten distinct ids");
     assert_eq!(group.len(), 10);
-    assert_eq!(group.to_lines().map(<[u8]>::len), Ok(ids.iter().map(|i| i.len() + 1).sum()));
+    assert_eq!(
+        group.to_lines().map(<[u8]>::len),
+        Ok(ids.iter().map(|i| i.len() + 1).sum())
+    );
 }
 
 #[test]
@@ -158,8 +184,15 @@ fn stored_groups_read_back_from_chunks_cut_at_line_ends() {
     assert!(chunks.len() > 50 && chunks.iter().all(|c| c.len() <= 1000 && c.ends_with(b"\n")));
     assert_eq!(chunks.concat(), lines, "nothing lost or reordered");
     let mut reader = StoredLines::new();
-    chunks.iter().try_for_each(|c| reader.feed(c)).expect("whole lines");
+    chunks
+        .iter()
+        .try_for_each(|c| reader.feed(c))
+        .expect("whole lines");
     assert_eq!(reader.finish(), Ok(group));
     let long = TestGroup::line_chunks(b"abcdef\nxy\n", 3).collect::<Vec<_>>();
-    assert_eq!(long, vec![&b"abcdef\n"[..], b"xy\n"], "a long line stays whole");
+    assert_eq!(
+        long,
+        vec![&b"abcdef\n"[..], b"xy\n"],
+        "a long line stays whole"
+    );
 }

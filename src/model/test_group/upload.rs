@@ -79,10 +79,10 @@ impl Visitor<'_> for IdSeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, id: &str) -> Result<(), E> {
-        if self.refused.is_none() {
-            if let Err(e) = self.builder.push(self.index, id) {
-                *self.refused = Some(e);
-            }
+        if self.refused.is_none()
+            && let Err(e) = self.builder.push(self.index, id)
+        {
+            *self.refused = Some(e);
         }
         Ok(())
     }
