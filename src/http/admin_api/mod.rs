@@ -231,6 +231,8 @@ pub struct CreateReleaseBody {
 /// Create a release (developer, admin): status `new_version_created`.
 ///
 /// A version is released to a release target at most once, canceled releases included.
+/// The body may carry the whole test group, so this route takes bodies up to
+/// `limits.max_test_group_bytes` (64 MiB by default).
 #[utoipa::path(post, path = "/v1/admin/releases", tag = "admin",
     security(("bearer" = [])),
     request_body = CreateReleaseBody,
