@@ -14,6 +14,11 @@ use prometheus::{
 
 use crate::model::{Channel, Env};
 
+mod served;
+
+pub use served::ServedCounter;
+use served::ServedVec;
+
 /// Label value for requests whose target graygate does not know (bounds cardinality).
 pub const OTHER: &str = "_other";
 
@@ -43,7 +48,7 @@ pub struct Series {
 pub struct ResolveSeries {
     requests: IntCounterVec,
     pub duration: Histogram,
-    served: IntCounterVec,
+    served: ServedVec,
 }
 
 /// Where releases stand: percentages, statuses, workflow actions.
@@ -79,7 +84,7 @@ pub struct AdminSeries {
 /// Counters a served answer increments: `served_total` and `resolve_requests_total`.
 #[derive(Debug, Clone)]
 pub struct ServedCounters {
-    served: IntCounter,
+    served: ServedCounter,
     requests: IntCounter,
 }
 
@@ -156,11 +161,7 @@ impl ResolveSeries {
                 "Time to answer one resolve request, in the handler.",
                 0.000_001,
             ),
-            served: r.counter_vec(
-                "served_total",
-                "Answers per served version and channel, for in-flight and current full releases.",
-                &["app", "env", "mini_program", "version", "channel"],
-            ),
+            served: r.add(ServedVec::new(), "served_total"),
         }
     }
 }
@@ -306,7 +307,7 @@ impl Metrics {
     /// Drops the per-version series of a release that no longer serves.
     pub fn forget_served(&self, app: &str, env: Env, mp: &str, version: &str) {
         for channel in [Channel::Pilot, Channel::Grayscale, Channel::Full] {
-            let _ = self.resolve.served.remove_label_values(&[
+            self.resolve.served.remove_label_values(&[
                 app,
                 env.as_str(),
                 mp,
