@@ -5,8 +5,9 @@ Starts BINARY (default target/release/graygate) on an embedded store in a tempor
 directory, creates MINI_PROGRAMS (default 10,000) mini programs in full release through the
 admin API (development target: create + apply), then one production release whose pilot
 test group holds GROUP ids (`user-0000000`, ...), moved to `pilot_testing` so the snapshot
-serves it. It samples VmRSS and VmHWM from /proc/PID/status after each phase; VmHWM is the
-peak resident size since start, so it covers the upload.
+serves it, and finally scrapes /metrics three times. It samples VmRSS and VmHWM from
+/proc/PID/status after each phase; VmHWM is the peak resident size since start, so it covers
+the upload.
 
 The group goes in the create body (`--via create`, the default) or in a separate
 `PUT /v1/admin/releases/{id}/test-group` after creating the release (`--via put`, the only
@@ -150,6 +151,11 @@ def main() -> int:
             phase(f"pilot_group={args.group}")
             time.sleep(2)
             phase("settled")
+            scrape = Admin(admin_addr, "admin")
+            for _ in range(3):  # a Prometheus server scrapes every few seconds
+                scrape.conn.request("GET", "/metrics")
+                scrape.conn.getresponse().read()
+            phase("after_3_metrics_scrapes")
         finally:
             gw.terminate()
             gw.wait(timeout=30)

@@ -161,7 +161,7 @@ impl ResolveSeries {
                 "Time to answer one resolve request, in the handler.",
                 0.000_001,
             ),
-            served: r.add(ServedVec::new(), "served_total"),
+            served: ServedVec::default(),
         }
     }
 }
@@ -277,6 +277,7 @@ impl Metrics {
     pub fn render(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 * 1024);
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        self.resolve.served.render(&mut out);
         out
     }
 
