@@ -5,7 +5,8 @@
 //! so the snapshot carries [`ServedCounters`] bound to their series when a route is built,
 //! and per-target [`TargetCounters`] for misses. Per-version series exist only for
 //! in-flight and current full releases; they are removed when a release stops serving,
-//! which bounds cardinality by the number of live releases.
+//! which bounds cardinality by the number of live releases. Being one per release, they
+//! are kept lean, outside the registry ([`served`]), and rendered beside it.
 
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
