@@ -140,3 +140,76 @@ fn test_groups_hold_at_most_a_million_ids() {
         .expect(200);
     assert_eq!(reply.body["test_group_size"], 1_000_000);
 }
+
+/// Writes a whole request (head, then every byte of `body`, chunked if asked) before
+/// reading anything, as simple clients do, and returns the answer.
+fn send_whole(url: &str, path: &str, body: &[u8], chunked: bool) -> String {
+    let mut stream = TcpStream::connect(addr(url)).expect("connect");
+    stream
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let framing = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {}", body.len())
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\n{framing}\r\n\r\n",
+        Who::Developer.token()
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    let written = if chunked {
+        body.chunks(64 * 1024)
+            .try_for_each(|c| {
+                stream.write_all(format!("{:x}\r\n", c.len()).as_bytes())?;
+                stream.write_all(c)?;
+                stream.write_all(b"\r\n")
+            })
+            .and_then(|()| stream.write_all(b"0\r\n\r\n"))
+    } else {
+        stream.write_all(body)
+    };
+    written.unwrap_or_else(|e| panic!("the whole body is written, not cut off: {e}"));
+    read_until_closed(&mut stream, Duration::from_secs(5)).0
+}
+
+/// A body over its route's limit is read to its end and answered 413 with the JSON error,
+/// so a client that writes everything before reading sees the answer, not a broken pipe.
+/// Creating a release takes the test-group limit, not the smaller body limit.
+#[test]
+fn oversized_bodies_are_drained_and_answered_413_and_create_takes_the_group_limit() {
+    let app = TargetApp::new("superapp-a").env("production", "{ pilot_testing = true }");
+    let limits = "[limits]\nmax_body_bytes = 4096\nmax_test_group_bytes = 65536\n";
+    let gw = Gateway::start(Options::default().app(app).extra_toml(limits));
+    let version = json!({"version": "1.0.0", "package_url": "https://cdn.example.com/a.zip"});
+    gw.post(
+        Who::Developer,
+        "/v1/admin/mini-programs/mp-a/versions",
+        &version,
+    )
+    .expect(201);
+    let revision = gw.revision();
+    let huge = vec![b' '; 8 * 1024 * 1024];
+    for (path, chunked) in [
+        ("/v1/admin/mini-programs/mp-a/versions", false),
+        ("/v1/admin/mini-programs/mp-a/versions", true),
+        ("/v1/admin/releases", false),
+        ("/v1/admin/releases", true),
+    ] {
+        let answer = send_whole(gw.admin_url(), path, &huge, chunked);
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "{path} chunked={chunked}: {answer}"
+        );
+        assert!(answer.contains(r#""code":"payload_too_large""#), "{answer}");
+    }
+    assert_eq!(gw.revision(), revision, "nothing stored");
+    let group: Vec<String> = (0..2000).map(|i| format!("user-{i:07}")).collect();
+    let create = json!({"mini_program": "mp-a", "version": "1.0.0", "app": "superapp-a",
+        "env": "production", "test_group": group});
+    assert!(create.to_string().len() > 4096, "over the plain body limit");
+    let created = gw
+        .post(Who::Developer, "/v1/admin/releases", &create)
+        .expect(201);
+    assert_eq!(created.body["test_group_size"], 2000);
+}

@@ -101,7 +101,9 @@ pub struct StoreConfig {
     pub kind: StoreKind,
     /// The embedded store's file.
     pub path: PathBuf,
-    /// The embedded store's page cache, in MiB.
+    /// The embedded store's page cache, in MiB. Every record is also in memory, so the
+    /// store is read only at start and for history: the cache serves writes (the B-tree
+    /// paths a commit touches), and a small one suffices.
     pub cache_mib: usize,
     /// The Redis URL, for `kind = "redis"`.
     pub url: Option<String>,
@@ -116,7 +118,7 @@ impl Default for StoreConfig {
         StoreConfig {
             kind: StoreKind::Embedded,
             path: PathBuf::from("data/graygate.db"),
-            cache_mib: 32,
+            cache_mib: 2,
             url: None,
             namespace: "graygate".into(),
             revision_check_seconds: 2.0,

@@ -44,8 +44,9 @@ impl Replica {
             self.versions
                 .insert((v.mini_program.clone(), v.version.clone()), v);
         }
+        // The store keeps the ids; the replica (and the snapshot) need membership only.
         for (id, group) in records.test_groups {
-            self.test_groups.insert(id, group);
+            self.test_groups.insert(id, Arc::new(group.without_ids()));
         }
         for r in records.releases {
             changed.insert(RouteKey::of(&r));

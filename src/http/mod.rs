@@ -9,8 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::extract::{FromRef, State};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -186,12 +187,13 @@ pub fn client_routes() -> OpenApiRouter<ClientState> {
 /// The admin listener's routes, each with its OpenAPI operation.
 pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
     use admin_api as a;
-    let test_group_limit = DefaultBodyLimit::max(limits.max_test_group_bytes);
+    // Creating a release takes its test group too, so it gets the test-group limit.
+    let test_group_limit = Extension(body::Limit(limits.max_test_group_bytes));
     OpenApiRouter::default()
         .routes(routes!(a::list_apps))
         .routes(routes!(a::get_app, a::put_app))
         .routes(routes!(a::list_versions, a::add_version))
-        .routes(routes!(a::list_releases, a::create_release))
+        .routes(routes!(a::list_releases, a::create_release).layer(test_group_limit))
         .routes(routes!(a::get_release))
         .routes(routes!(a::history))
         .routes(routes!(a::actions::put_config))
@@ -209,7 +211,7 @@ pub fn client_router(state: ClientState, limits: &LimitsConfig) -> Router {
     let router = Router::from(client_routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(256 * 1024))
+        .layer(Extension(body::Limit(256 * 1024)))
         .with_state(state);
     harden(router, limits, &metrics)
 }
@@ -227,7 +229,7 @@ pub fn admin_router(state: AdminState, limits: &LimitsConfig) -> Router {
             state.clone(),
             count_admin_requests,
         ))
-        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(Extension(body::Limit(limits.max_body_bytes)))
         .with_state(state);
     harden(router, limits, &metrics)
 }

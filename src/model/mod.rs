@@ -17,6 +17,7 @@ mod percentage;
 mod policy;
 mod release;
 mod status;
+mod test_group;
 
 pub use action::Action;
 pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
@@ -27,10 +28,10 @@ pub use id::{
 };
 pub use percentage::{GrayscalePercentage, Percentage};
 pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
-pub use release::{
-    HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig, TestGroup,
-};
+pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig};
 pub use status::{Channel, Serving, Status};
+pub(crate) use test_group::UploadVisitor;
+pub use test_group::{CompactSet, HASH_SEED, IdsDropped, StoredLines, TestGroup, TestGroupUpload};
 
 /// Why a raw value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

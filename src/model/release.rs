@@ -1,7 +1,6 @@
-//! Releases (SPEC §2, §4): the record, its configuration, its pilot test group and its
-//! history entries.
+//! Releases (SPEC §2, §4): the record, its configuration and its history entries (the
+//! pilot test group is [`super::TestGroup`]).
 
-use hashbrown::HashSet;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -119,61 +118,6 @@ impl TryFrom<Value> for ReleaseConfig {
 impl From<ReleaseConfig> for Value {
     fn from(c: ReleaseConfig) -> Value {
         Value::Object(c.0)
-    }
-}
-
-/// A pilot test group: a set of user ids, O(1) to query whatever its size.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TestGroup(HashSet<Box<str>>);
-
-impl TestGroup {
-    /// Builds a group from raw ids, refusing the first invalid one and more than
-    /// [`MAX_TEST_GROUP`] distinct ids. Duplicates count once.
-    pub fn parse<S: AsRef<str>>(ids: &[S]) -> Result<Self, InvalidValue> {
-        let mut set = HashSet::with_capacity(ids.len().min(MAX_TEST_GROUP));
-        for (i, id) in ids.iter().enumerate() {
-            let id = id.as_ref();
-            super::check_user_id(id)
-                .map_err(|e| InvalidValue::new("test_group", format!("entry {i}: {}", e.reason)))?;
-            set.insert(Box::from(id));
-            if set.len() > MAX_TEST_GROUP {
-                return Err(InvalidValue::new(
-                    "test_group",
-                    "at most 1,000,000 user ids",
-                ));
-            }
-        }
-        Ok(TestGroup(set))
-    }
-
-    pub fn contains(&self, user: &str) -> bool {
-        self.0.contains(user)
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Newline-separated ids (user ids cannot contain control characters).
-    pub fn to_lines(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.0.iter().map(|s| s.len() + 1).sum());
-        for id in &self.0 {
-            out.extend_from_slice(id.as_bytes());
-            out.push(b'\n');
-        }
-        out
-    }
-
-    /// Reads what [`TestGroup::to_lines`] wrote.
-    pub fn from_lines(bytes: &[u8]) -> Result<Self, InvalidValue> {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| InvalidValue::new("test_group", "stored group is not UTF-8"))?;
-        let ids: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-        Self::parse(&ids)
     }
 }
 

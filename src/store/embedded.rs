@@ -14,13 +14,24 @@ use super::{
     Batch, Records, Store, StoreError, app_key, decode, encode, release_conflicts, unavailable,
     version_key,
 };
-use crate::model::{HistoryEntry, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup};
+use crate::model::{
+    HistoryEntry, MiniProgramVersion, Release, ReleaseId, StoredLines, TargetApp, TestGroup,
+};
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
 const VERSIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("versions");
 const RELEASES: TableDefinition<u64, &[u8]> = TableDefinition::new("releases");
+/// Whole groups as one value each, as earlier versions wrote them: read, removed on the
+/// next write of that group, never written.
 const TEST_GROUPS: TableDefinition<u64, &[u8]> = TableDefinition::new("test_groups");
+/// Groups as runs of whole lines of about [`GROUP_CHUNK_BYTES`], keyed (release, n).
+const GROUP_CHUNKS: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("test_group_chunks");
+/// redb copies a large value into a buffer of its own on every write; glibc then keeps
+/// such a freed multi-megabyte buffer in its heap (its mmap threshold rises to it), which
+/// cost a node 16 MiB of resident memory for a 1,000,000-id group. Values of this size
+/// stay in the allocator's ordinary reuse.
+const GROUP_CHUNK_BYTES: usize = 64 * 1024;
 const HISTORY: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("history");
 const REVISION: &str = "revision";
 
@@ -33,8 +44,10 @@ pub struct EmbeddedStore {
 
 impl EmbeddedStore {
     /// redb's page cache for [`EmbeddedStore::open`]; redb's own default is 1 GiB,
-    /// which a gateway whose state lives in memory anyway does not need.
-    pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
+    /// which a gateway whose state lives in memory anyway does not need: the store is read
+    /// at start and for history, and the cache serves the pages a commit touches. 32 MiB
+    /// cost a node of 10,000 releases 10 MiB resident over 1 MiB (scripts/memory.py).
+    pub const DEFAULT_CACHE_BYTES: usize = 2 * 1024 * 1024;
 
     /// Opens (creating if needed) the store file at `path`, and its parent directory.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -60,6 +73,7 @@ impl EmbeddedStore {
             txn.open_table(VERSIONS).map_err(unavailable)?;
             txn.open_table(RELEASES).map_err(unavailable)?;
             txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+            txn.open_table(GROUP_CHUNKS).map_err(unavailable)?;
             txn.open_table(HISTORY).map_err(unavailable)?;
         }
         txn.commit().map_err(unavailable)?;
@@ -115,7 +129,8 @@ impl EmbeddedStore {
                 records.versions.push(v);
             }
         }
-        let groups = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+        let legacy = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+        let chunks = txn.open_table(GROUP_CHUNKS).map_err(unavailable)?;
         for row in txn
             .open_table(RELEASES)
             .map_err(unavailable)?
@@ -126,9 +141,7 @@ impl EmbeddedStore {
             if r.revision <= since {
                 continue;
             }
-            if let Some(bytes) = groups.get(r.id).map_err(unavailable)? {
-                let group = TestGroup::from_lines(bytes.value())
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if let Some(group) = read_group(&legacy, &chunks, r.id)? {
                 records.test_groups.push((r.id, Arc::new(group)));
             }
             records.releases.push(r);
@@ -168,11 +181,10 @@ impl EmbeddedStore {
                     .insert(r.id, encode(r)?.as_slice())
                     .map_err(unavailable)?;
             }
-            let mut groups = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+            let mut legacy = txn.open_table(TEST_GROUPS).map_err(unavailable)?;
+            let mut chunks = txn.open_table(GROUP_CHUNKS).map_err(unavailable)?;
             for (id, group) in &batch.records.test_groups {
-                groups
-                    .insert(*id, group.to_lines().as_slice())
-                    .map_err(unavailable)?;
+                write_group(&mut legacy, &mut chunks, *id, group)?;
             }
             let mut history = txn.open_table(HISTORY).map_err(unavailable)?;
             for h in &batch.history {
@@ -253,6 +265,53 @@ fn off_base(txn: &WriteTransaction, batch: &Batch, actual: u64) -> Result<StoreE
     })
 }
 
+/// A release's stored group: its chunks, or else a whole group an earlier version wrote.
+fn read_group(
+    legacy: &impl ReadableTable<u64, &'static [u8]>,
+    chunks: &impl ReadableTable<(u64, u32), &'static [u8]>,
+    id: ReleaseId,
+) -> Result<Option<TestGroup>, StoreError> {
+    let corrupt = |e: crate::model::InvalidValue| StoreError::Corrupt(e.to_string());
+    let mut rows = chunks
+        .range((id, 0)..=(id, u32::MAX))
+        .map_err(unavailable)?
+        .peekable();
+    if rows.peek().is_none() {
+        return match legacy.get(id).map_err(unavailable)? {
+            Some(bytes) => TestGroup::from_lines(bytes.value())
+                .map(Some)
+                .map_err(corrupt),
+            None => Ok(None),
+        };
+    }
+    let mut reader = StoredLines::new();
+    for row in rows {
+        reader
+            .feed(row.map_err(unavailable)?.1.value())
+            .map_err(corrupt)?;
+    }
+    reader.finish().map(Some).map_err(corrupt)
+}
+
+/// Replaces a release's stored group by `group`'s ids, in chunks.
+fn write_group(
+    legacy: &mut redb::Table<u64, &'static [u8]>,
+    chunks: &mut redb::Table<(u64, u32), &'static [u8]>,
+    id: ReleaseId,
+    group: &TestGroup,
+) -> Result<(), StoreError> {
+    let lines = group.to_lines()?;
+    legacy.remove(id).map_err(unavailable)?;
+    chunks
+        .retain_in((id, 0)..=(id, u32::MAX), |_, _| false)
+        .map_err(unavailable)?;
+    for (n, chunk) in TestGroup::line_chunks(lines, GROUP_CHUNK_BYTES).enumerate() {
+        let n = u32::try_from(n).map_err(|_| StoreError::Corrupt("test group too large".into()))?;
+        chunks.insert((id, n), chunk).map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Store for EmbeddedStore {
     fn kind(&self) -> &'static str {
@@ -284,5 +343,57 @@ impl Store for EmbeddedStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.revisions.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file written by an earlier version (one value per group) still loads, and the
+    /// next write of that group replaces it by chunks.
+    #[tokio::test]
+    async fn groups_stored_whole_by_earlier_versions_load_and_are_replaced_by_chunks() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = EmbeddedStore::open(&dir.path().join("g.db")).expect("open");
+        let release = serde_json::json!({
+            "id": 1, "mini_program": "mp-a", "version": "1.0.0", "app": "app", "env": "production",
+            "status": "pilot_testing", "percentage": 0, "salt": "0123456789abcdef",
+            "config": {}, "test_group_size": 2, "applied_by": null, "revision": 1,
+            "created_at": 0, "updated_at": 0
+        });
+        let txn = store.db.begin_write().expect("txn");
+        {
+            let bytes = serde_json::to_vec(&release).expect("json");
+            let mut releases = txn.open_table(RELEASES).expect("releases");
+            releases.insert(1, bytes.as_slice()).expect("release");
+            let mut legacy = txn.open_table(TEST_GROUPS).expect("groups");
+            legacy.insert(1, &b"alice\nbob\n"[..]).expect("group");
+            txn.open_table(META)
+                .expect("meta")
+                .insert(REVISION, 1)
+                .expect("rev");
+        }
+        txn.commit().expect("commit");
+        let loaded = store.load().await.expect("load");
+        let old = TestGroup::parse(&["alice", "bob"]).expect("ids");
+        assert_eq!(loaded.test_groups.first().map(|g| &*g.1), Some(&old));
+
+        let ids: Vec<String> = (0..20_000).map(|i| format!("user-{i:07}")).collect();
+        let new = Arc::new(TestGroup::parse(&ids).expect("ids"));
+        let mut batch = Batch::on(1);
+        batch.records.test_groups.push((1, Arc::clone(&new)));
+        store.commit(Arc::new(batch)).await.expect("commit");
+        let loaded = store.load().await.expect("load");
+        assert_eq!(loaded.test_groups.first().map(|g| &*g.1), Some(&*new));
+        let txn = store.db.begin_read().expect("txn");
+        let legacy = txn.open_table(TEST_GROUPS).expect("groups");
+        assert!(
+            legacy.get(1).expect("read").is_none(),
+            "the whole value is gone"
+        );
+        let chunks = txn.open_table(GROUP_CHUNKS).expect("chunks");
+        let count = chunks.range((1, 0)..=(1, u32::MAX)).expect("range").count();
+        assert!(count > 3, "several chunks: {count}");
     }
 }

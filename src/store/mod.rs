@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::model::{HistoryEntry, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup};
+use crate::model::{
+    HistoryEntry, IdsDropped, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup,
+};
 
 mod batch;
 pub mod embedded;
@@ -61,6 +63,14 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A batch that asks to write a test group whose ids are gone is a bug upstream, refused
+/// before anything is written: never an empty group in the store.
+impl From<IdsDropped> for StoreError {
+    fn from(e: IdsDropped) -> StoreError {
+        StoreError::Corrupt(e.to_string())
+    }
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {

@@ -276,7 +276,7 @@ impl RedisStore {
             op("release", r.id.to_string(), encode(r)?);
         }
         for (id, group) in &batch.records.test_groups {
-            op("group", id.to_string(), group.to_lines());
+            op("group", id.to_string(), group.to_lines()?.to_vec());
         }
         for h in &batch.history {
             op("history", h.release_id.to_string(), encode(h)?);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use utoipa::ToSchema;
 
 use super::{ApiResult, ReleaseView, if_match, release_id, release_response};
@@ -17,7 +18,8 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::openapi::IfMatch;
 use crate::http::params::Path;
 use crate::model::{
-    Action, Actor, GrayscalePercentage, Reason, ReleaseConfig, ReleaseId, TestGroup, UserId,
+    Action, Actor, GrayscalePercentage, Reason, ReleaseConfig, ReleaseId, TestGroupUpload,
+    UploadVisitor, UserId,
 };
 use crate::workflow::{Command, GoLive};
 
@@ -202,9 +204,11 @@ pub async fn put_config(
     act(&s, &actor, id, &headers, cmd).await
 }
 
-/// A test group upload: `{"test_group":[…]}` or a bare JSON array of user ids.
+/// A test group upload: `{"test_group":[…]}` or a bare JSON array of user ids. The schema
+/// only: the body is read by [`TestGroupPut`], straight into the compact group.
 #[derive(Deserialize, ToSchema)]
-#[serde(untagged)]
+#[serde(untagged)] // for the schema's `oneOf`
+#[allow(dead_code)] // a schema only
 pub enum TestGroupBody {
     Wrapped {
         #[schema(value_type = Vec<UserId>)]
@@ -234,12 +238,50 @@ pub async fn put_test_group(
     Authenticated(actor): Authenticated,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Body<TestGroupBody>,
+    body: Body<TestGroupPut>,
 ) -> ApiResult {
     let id = release_id(&id)?;
-    let ids = match body.parse_any()? {
-        TestGroupBody::Wrapped { test_group } | TestGroupBody::Bare(test_group) => test_group,
-    };
-    let cmd = Command::SetTestGroup(Arc::new(TestGroup::parse(&ids)?));
+    let TestGroupPut(TestGroupUpload(group)) = body.parse_any()?;
+    let cmd = Command::SetTestGroup(Arc::new(group?));
     act(&s, &actor, id, &headers, cmd).await
+}
+
+/// Reads [`TestGroupBody`] in one pass: a bare array, or an object whose `test_group` is
+/// the array (other keys are ignored, as they always were).
+pub struct TestGroupPut(TestGroupUpload);
+
+impl<'de> Deserialize<'de> for TestGroupPut {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TestGroupPutVisitor)
+    }
+}
+
+struct TestGroupPutVisitor;
+
+impl<'de> Visitor<'de> for TestGroupPutVisitor {
+    type Value = TestGroupPut;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(r#"{"test_group":[…]} or an array of user ids"#)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TestGroupPut, A::Error> {
+        UploadVisitor.visit_seq(seq).map(TestGroupPut)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TestGroupPut, A::Error> {
+        let mut group = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key != "test_group" {
+                map.next_value::<IgnoredAny>()?;
+            } else if group.is_some() {
+                return Err(de::Error::duplicate_field("test_group"));
+            } else {
+                group = Some(map.next_value::<TestGroupUpload>()?);
+            }
+        }
+        group
+            .map(TestGroupPut)
+            .ok_or_else(|| de::Error::missing_field("test_group"))
+    }
 }

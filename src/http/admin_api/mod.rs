@@ -22,7 +22,7 @@ use super::params::Path;
 use crate::control::{CreateRelease, ReleaseFilter, ReleaseInfo};
 use crate::model::{
     AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, MiniProgramVersion, PackageUrl,
-    ReleaseConfig, ReleaseId, Sha256, Status, TestGroup, UserId, Version,
+    ReleaseConfig, ReleaseId, Sha256, Status, TestGroupUpload, UserId, Version,
 };
 use crate::snapshot::{Explanation, Subject};
 
@@ -234,12 +234,14 @@ pub struct CreateReleaseBody {
     /// The pilot test group: up to 1,000,000 distinct user ids (targets with pilot testing).
     #[serde(default)]
     #[schema(value_type = Option<Vec<UserId>>)]
-    test_group: Option<Vec<String>>,
+    test_group: Option<TestGroupUpload>,
 }
 
 /// Create a release (developer, admin): status `new_version_created`.
 ///
 /// A version is released to a release target at most once, canceled releases included.
+/// The body may carry the whole test group, so this route takes bodies up to
+/// `limits.max_test_group_bytes` (64 MiB by default).
 #[utoipa::path(post, path = "/v1/admin/releases", tag = "admin",
     security(("bearer" = [])),
     request_body = CreateReleaseBody,
@@ -255,7 +257,7 @@ pub async fn create_release(
     body: Body<CreateReleaseBody>,
 ) -> ApiResult {
     let b = body.parse()?;
-    let test_group = b.test_group.map(|ids| TestGroup::parse(&ids)).transpose()?;
+    let test_group = b.test_group.map(|upload| upload.0).transpose()?;
     let req = CreateRelease {
         mini_program: b.mini_program,
         version: b.version,

@@ -5,7 +5,8 @@
 //! so the snapshot carries [`ServedCounters`] bound to their series when a route is built,
 //! and per-target [`TargetCounters`] for misses. Per-version series exist only for
 //! in-flight and current full releases; they are removed when a release stops serving,
-//! which bounds cardinality by the number of live releases.
+//! which bounds cardinality by the number of live releases. Being one per release, they
+//! are kept lean, outside the registry ([`served`]), and rendered beside it.
 
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
@@ -13,6 +14,11 @@ use prometheus::{
 };
 
 use crate::model::{Channel, Env};
+
+mod served;
+
+pub use served::ServedCounter;
+use served::ServedVec;
 
 /// Label value for requests whose target graygate does not know (bounds cardinality).
 pub const OTHER: &str = "_other";
@@ -43,7 +49,7 @@ pub struct Series {
 pub struct ResolveSeries {
     requests: IntCounterVec,
     pub duration: Histogram,
-    served: IntCounterVec,
+    served: ServedVec,
 }
 
 /// Where releases stand: percentages, statuses, workflow actions.
@@ -81,7 +87,7 @@ pub struct AdminSeries {
 /// Counters a served answer increments: `served_total` and `resolve_requests_total`.
 #[derive(Debug, Clone)]
 pub struct ServedCounters {
-    served: IntCounter,
+    served: ServedCounter,
     requests: IntCounter,
 }
 
@@ -158,11 +164,7 @@ impl ResolveSeries {
                 "Time to answer one resolve request, in the handler.",
                 0.000_001,
             ),
-            served: r.counter_vec(
-                "served_total",
-                "Answers per served version and channel, for in-flight and current full releases.",
-                &["app", "env", "mini_program", "version", "channel"],
-            ),
+            served: ServedVec::default(),
         }
     }
 }
@@ -283,6 +285,7 @@ impl Metrics {
     pub fn render(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 * 1024);
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        self.resolve.served.render(&mut out);
         out
     }
 
@@ -313,7 +316,7 @@ impl Metrics {
     /// Drops the per-version series of a release that no longer serves.
     pub fn forget_served(&self, app: &str, env: Env, mp: &str, version: &str) {
         for channel in [Channel::Pilot, Channel::Grayscale, Channel::Full] {
-            let _ = self.resolve.served.remove_label_values(&[
+            self.resolve.served.remove_label_values(&[
                 app,
                 env.as_str(),
                 mp,
