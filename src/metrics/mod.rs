@@ -6,7 +6,7 @@
 //! and per-target [`TargetCounters`] for misses. Per-version series exist only for
 //! in-flight and current full releases; they are removed when a release stops serving,
 //! which bounds cardinality by the number of live releases. Being one per release, they
-//! are kept lean, outside the registry ([`served`]), and rendered beside it.
+//! are kept lean, outside the registry (`served`), and rendered beside it.
 
 use prometheus::{
     Encoder, GaugeVec, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec,
