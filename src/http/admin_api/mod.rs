@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AdminState;
@@ -19,66 +18,22 @@ use super::error::{ApiError, ErrorBody};
 use super::json::Json;
 use super::openapi::IfMatch;
 use super::params::Path;
-use crate::control::{CreateRelease, ReleaseFilter, ReleaseInfo};
+use crate::control::{CreateRelease, ReleaseFilter};
 use crate::model::{
-    AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramId, MiniProgramVersion, PackageUrl,
-    ReleaseConfig, ReleaseId, Sha256, Status, TestGroupUpload, UserId, Version,
+    AppId, Env, EnvPolicyInput, MiniProgramId, MiniProgramVersion, PackageUrl, ReleaseConfig,
+    Sha256, Status, TestGroupUpload, UserId, Version,
 };
 use crate::snapshot::{Explanation, Subject};
 
 pub mod actions;
+mod request;
 mod view;
+
+use request::{if_match, query, release_id, release_response};
 
 pub use view::{AppView, HistoryView, ReleaseView, VersionView};
 
 type ApiResult = Result<Response, ApiError>;
-
-fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
-    Ok(super::query::typed(raw.as_deref())?)
-}
-
-fn release_id(raw: &str) -> Result<ReleaseId, ApiError> {
-    raw.parse()
-        .map_err(|_| InvalidValue::new("id", "must be a release number").into())
-}
-
-/// A release with its revision as ETag, for `If-Match` on the next write.
-fn release_response(info: ReleaseInfo, status: axum::http::StatusCode) -> Response {
-    let view = ReleaseView::from(info);
-    let etag = HeaderValue::from_str(&format!("\"{}\"", view.revision)).ok();
-    let mut response = (status, Json(view)).into_response();
-    if let Some(etag) = etag {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    response
-}
-
-/// `If-Match: "7"` (or `7`, `W/"7"`); `*` matches anything.
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(value) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let bad = || {
-        super::error::RequestError::BadRequest(
-            "If-Match must be a release revision such as \"7\"".into(),
-        )
-    };
-    let text = value.to_str().map_err(|_| bad())?.trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    // `"7"`, `W/"7"` or a bare `7`, as the OpenAPI pattern says; nothing half-quoted.
-    let tag = text.strip_prefix("W/").unwrap_or(text);
-    let digits = match tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(quoted) => quoted,
-        None if tag.len() == text.len() => tag,
-        None => return Err(bad().into()),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad().into());
-    }
-    Ok(digits.parse().map(Some).map_err(|_| bad())?)
-}
 
 /// A target app's environments and their policies. `production` is required;
 /// environments left out are removed (409 `environment_in_use` while they have releases).
