@@ -16,7 +16,7 @@ const HELP: &str =
     "Answers per served version and channel, for in-flight and current full releases.";
 const LABELS: [&str; 5] = ["app", "env", "mini_program", "version", "channel"];
 /// Joins label values in a key: none of them can hold it (identifiers, versions, enums).
-const SEPARATOR: char = '\0';
+const SEPARATOR: &str = "\0";
 
 /// One series, bound in advance by the snapshot.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +39,7 @@ pub struct ServedVec {
 }
 
 fn key(values: &[&str; 5]) -> String {
-    values.join(&SEPARATOR.to_string())
+    values.join(SEPARATOR)
 }
 
 impl ServedVec {
@@ -76,18 +76,18 @@ impl ServedVec {
         if series.is_empty() {
             return;
         }
-        let mut keys: Vec<&str> = series.keys().map(|k| &**k).collect();
-        keys.sort_unstable();
+        let mut sorted: Vec<(&str, &ServedCounter)> =
+            series.iter().map(|(k, c)| (&**k, c)).collect();
+        sorted.sort_unstable_by_key(|(k, _)| *k);
         let name = format!("{PREFIX}_{NAME}");
         let _ = write!(out, "# HELP {name} {HELP}\n# TYPE {name} counter\n");
-        for key in keys {
+        for (key, counter) in sorted {
             out.extend_from_slice(name.as_bytes());
             for (i, (label, value)) in LABELS.iter().zip(key.split(SEPARATOR)).enumerate() {
                 let open = if i == 0 { '{' } else { ',' };
                 let _ = write!(out, "{open}{label}=\"{}\"", escape(value));
             }
-            let count = series.get(key).map_or(0, ServedCounter::get);
-            let _ = writeln!(out, "}} {count}");
+            let _ = writeln!(out, "}} {}", counter.get());
         }
     }
 }
