@@ -73,7 +73,20 @@ fn string_schema(
 }
 
 macro_rules! string_newtype {
+    // A value kept exactly as given, once `$check` accepts it.
     ($(#[$doc:meta])* $name:ident, $check:expr, schema: ($desc:expr, $pattern:expr, $max:expr)) => {
+        string_newtype!(
+            $(#[$doc])* $name,
+            normalised by |s: &str| {
+                let check: fn(&str) -> Result<(), InvalidValue> = $check;
+                check(s).map(|()| Box::from(s))
+            },
+            schema: ($desc, $pattern, $max)
+        );
+    };
+    // A value kept in the form `$normalise` makes of it (lowercase, trimmed, …).
+    ($(#[$doc:meta])* $name:ident, normalised by $normalise:expr,
+     schema: ($desc:expr, $pattern:expr, $max:expr)) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -81,9 +94,8 @@ macro_rules! string_newtype {
 
         impl $name {
             pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-                let check: fn(&str) -> Result<(), InvalidValue> = $check;
-                check(s)?;
-                Ok(Self(s.into()))
+                let normalise: fn(&str) -> Result<Box<str>, InvalidValue> = $normalise;
+                normalise(s).map(Self)
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -234,57 +246,23 @@ string_newtype!(
         "^https?://[^/?#\\s\\u0000-\\u001F\\u007F-\\u009F]+[^\\s\\u0000-\\u001F\\u007F-\\u009F]*$", 2048)
 );
 
-/// The SHA-256 of a package: 64 hex characters, kept in lowercase.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Sha256(Box<str>);
-
-impl Sha256 {
-    pub fn parse(s: &str) -> Result<Sha256, InvalidValue> {
+string_newtype!(
+    /// The SHA-256 of a package: 64 hex characters, kept in lowercase.
+    Sha256,
+    normalised by |s| {
         if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            Ok(Sha256(s.to_ascii_lowercase().into()))
+            Ok(s.to_ascii_lowercase().into())
         } else {
             Err(InvalidValue::new("sha256", "must be 64 hex characters"))
         }
-    }
+    },
+    schema: ("SHA-256 of the package as 64 hex characters; stored in lowercase.", "^[0-9A-Fa-f]{64}$", 64)
+);
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Sha256 {
-    type Error = InvalidValue;
-    fn try_from(s: String) -> Result<Self, InvalidValue> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Sha256> for String {
-    fn from(v: Sha256) -> String {
-        v.0.into()
-    }
-}
-
-impl utoipa::PartialSchema for Sha256 {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        string_schema(
-            "SHA-256 of the package as 64 hex characters; stored in lowercase.",
-            "^[0-9A-Fa-f]{64}$",
-            64,
-        )
-    }
-}
-
-impl utoipa::ToSchema for Sha256 {}
-
-/// Why a person did something (a rejection): 1 to 4096 bytes once trimmed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Reason(Box<str>);
-
-impl Reason {
-    pub fn parse(s: &str) -> Result<Reason, InvalidValue> {
+string_newtype!(
+    /// Why a person did something (a rejection): 1 to 4096 bytes once trimmed.
+    Reason,
+    normalised by |s| {
         let reason = s.trim();
         if reason.is_empty() || reason.len() > 4096 {
             return Err(InvalidValue::new(
@@ -292,37 +270,7 @@ impl Reason {
                 "a rejection needs a reason of 1 to 4096 bytes",
             ));
         }
-        Ok(Reason(reason.into()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Reason {
-    type Error = InvalidValue;
-    fn try_from(s: String) -> Result<Self, InvalidValue> {
-        Self::parse(&s)
-    }
-}
-
-impl From<Reason> for String {
-    fn from(v: Reason) -> String {
-        v.0.into()
-    }
-}
-
-impl utoipa::PartialSchema for Reason {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("1 to 4096 bytes, not only white space."))
-            .min_length(Some(1))
-            .max_length(Some(4096))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Reason {}
+        Ok(reason.into())
+    },
+    schema: ("1 to 4096 bytes, not only white space.", "\\S", 4096)
+);
