@@ -109,6 +109,7 @@ impl Input {
             config: Arc::new(ReleaseConfig::try_from(config).expect("valid config")),
             test_group_size: 0, // the snapshot takes the group itself, not its size
             applied_by: None,
+            plan: None,
             revision: id,
             created_at: 1_700_000_000_000,
             updated_at: 1_700_000_000_000,

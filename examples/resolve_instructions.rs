@@ -32,6 +32,7 @@ fn release(i: usize, status: Status, percent: f64) -> Release {
         config: Arc::new(ReleaseConfig::default()),
         test_group_size: 0,
         applied_by: None,
+        plan: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

@@ -149,6 +149,11 @@ impl Server {
             self.check_every,
             stopped(stop_rx.clone()),
         ));
+        // Every node runs the plan scheduler; the store lets one node's step land.
+        let scheduler = tokio::spawn(crate::control::scheduler::run(
+            Arc::clone(&self.control),
+            stopped(stop_rx.clone()),
+        ));
         let client = tokio::spawn(listener::serve(
             self.client,
             self.client_service,
@@ -166,6 +171,10 @@ impl Server {
         let _ = stop_tx.send(true);
         let drained = tokio::time::timeout(self.grace, async { (client.await, admin.await) }).await;
         sync.abort();
+        // The scheduler stops at the signal; a step it is committing finishes first.
+        if tokio::time::timeout(self.grace, scheduler).await.is_err() {
+            tracing::warn!("the plan scheduler did not stop within the grace period");
+        }
         match drained {
             Ok((Ok(()), Ok(()))) => Ok(()),
             Ok(_) => Err(StartError::Serve(std::io::Error::other(

@@ -59,6 +59,7 @@ fn release(id: u64, status: Status, revision: u64) -> Release {
         config: Arc::default(),
         test_group_size: 0,
         applied_by: None,
+        plan: None,
         revision,
         created_at: 1,
         updated_at: 1,

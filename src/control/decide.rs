@@ -12,12 +12,12 @@ use super::ControlError;
 use super::replica::Replica;
 use crate::model::{
     Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, HistoryEntry, InvalidValue, Millis,
-    MiniProgramId, MiniProgramVersion, Percentage, Release, ReleaseConfig, ReleaseId, Salt, Status,
-    TargetApp, TestGroup, Version,
+    MiniProgramId, MiniProgramVersion, Percentage, RawPlan, Release, ReleaseConfig, ReleaseId,
+    Salt, Status, TargetApp, TestGroup, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Reads};
-use crate::workflow::{self, Command, GoLive, Operation, Transition};
+use crate::workflow::{self, Command, GoLive, Operation, PlanChange, Transition};
 
 /// `POST /v1/admin/releases`, validated.
 #[derive(Debug, Clone)]
@@ -30,19 +30,34 @@ pub struct CreateRelease {
     pub test_group: Option<Arc<TestGroup>>,
 }
 
-/// What a history entry records of a command's payload.
-fn details(command: &Command) -> serde_json::Value {
+/// What a history entry records of a command's payload and, for plan steps, of the
+/// step it took (SPEC §8: an automatic step reads like the go-live a person would send).
+fn details(command: &Command, transition: &Transition) -> serde_json::Value {
+    let went_live = || match transition.to {
+        Status::FullRelease => json!({ "type": "full" }),
+        _ => json!({ "type": "grayscale", "percentage": transition.percentage }),
+    };
     match command {
         Command::EditConfig(c) => json!({ "config": c }),
         Command::SetTestGroup(g) => json!({ "test_group_size": g.len() }),
         Command::Reject(reason) => json!({ "reason": reason }),
         Command::GoLive(GoLive::Full) => json!({ "type": "full" }),
         Command::GoLive(GoLive::Grayscale(p)) => json!({ "type": "grayscale", "percentage": p }),
+        Command::GoLive(GoLive::Plan) => {
+            let mut started = went_live();
+            started["plan"] = json!(true);
+            started
+        }
+        Command::PlanStep { .. } => went_live(),
+        Command::SetPlan(spec) => json!({ "plan": RawPlan::from(&**spec) }),
         Command::Apply
         | Command::Withdraw
         | Command::Approve
         | Command::CompleteTesting
-        | Command::Cancel => json!({}),
+        | Command::Cancel
+        | Command::RemovePlan
+        | Command::Pause
+        | Command::Resume => json!({}),
     }
 }
 
@@ -172,6 +187,7 @@ pub fn create_release(
         config: Arc::new(req.config),
         test_group_size: req.test_group.as_ref().map_or(0, |g| g.len()),
         applied_by: None,
+        plan: None,
         revision: batch.revision(),
         created_at: now,
         updated_at: now,
@@ -202,7 +218,7 @@ pub fn act(
         .releases
         .get(&id)
         .ok_or(ControlError::ReleaseNotFound)?;
-    let facts = state.facts(release).ok_or(ControlError::AppNotFound)?;
+    let facts = state.facts(release, now).ok_or(ControlError::AppNotFound)?;
     let transition = workflow::decide(&facts, command, actor)?;
     // Checked after the workflow so a forbidden or impossible action says why, not 412.
     check_revision(if_match, release.revision)?;
@@ -216,7 +232,13 @@ pub fn act(
     };
     let next = carry_out(release, command, &transition, actor, &mut batch, now);
     let moved = (Some(transition.from), transition.to);
-    let history = entry(&next, actor, command.action(), moved, details(command));
+    let history = entry(
+        &next,
+        actor,
+        command.action(),
+        moved,
+        details(command, &transition),
+    );
     batch.history.push(history);
     if transition.archives_previous_full
         && let Some(previous) = state.current_full(&route)
@@ -253,7 +275,17 @@ fn carry_out(
         | Command::Reject(_)
         | Command::CompleteTesting
         | Command::GoLive(_)
-        | Command::Cancel => {}
+        | Command::Cancel
+        | Command::SetPlan(_)
+        | Command::RemovePlan
+        | Command::Pause
+        | Command::Resume
+        | Command::PlanStep { .. } => {}
+    }
+    match &transition.plan {
+        PlanChange::Keep => {}
+        PlanChange::Set(plan) => next.plan = Some(Arc::new(plan.clone())),
+        PlanChange::Remove => next.plan = None,
     }
     if transition.starts_review() {
         next.applied_by = Some(actor.name().to_owned());

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 
 use crate::metrics::Metrics;
 use crate::model::{
@@ -22,17 +22,20 @@ use crate::snapshot::{RouteKey, SnapshotCell};
 use crate::store::{Batch, Store, StoreError};
 use crate::workflow::{Command, WorkflowError};
 
+mod clock;
 mod commit;
 mod decide;
 mod publish;
 mod read;
 mod replica;
+pub mod scheduler;
 #[cfg(test)]
 mod tests;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use decide::{CreateRelease, build_app};
 pub use read::{ReleaseFilter, ReleaseInfo};
-pub use replica::Replica;
+pub use replica::{DueSteps, Replica};
 
 /// Every way an admin request can fail in the control plane.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +68,10 @@ pub struct Control {
     store: Arc<dyn Store>,
     snapshot: Arc<SnapshotCell>,
     metrics: Metrics,
+    clock: Arc<dyn Clock>,
+    /// Signalled on every change to the replica, local or caught up: the scheduler's
+    /// due times may have moved. One waiter, so a signal with nobody waiting is kept.
+    changed: Notify,
 }
 
 impl Control {
@@ -73,6 +80,16 @@ impl Control {
         store: Arc<dyn Store>,
         snapshot: Arc<SnapshotCell>,
         metrics: Metrics,
+    ) -> Result<Control, ControlError> {
+        Self::start_with_clock(store, snapshot, metrics, Arc::new(SystemClock)).await
+    }
+
+    /// [`Control::start`] with a clock of the caller's (tests move a [`ManualClock`]).
+    pub async fn start_with_clock(
+        store: Arc<dyn Store>,
+        snapshot: Arc<SnapshotCell>,
+        metrics: Metrics,
+        clock: Arc<dyn Clock>,
     ) -> Result<Control, ControlError> {
         let records = store
             .load()
@@ -84,6 +101,8 @@ impl Control {
             store,
             snapshot,
             metrics,
+            clock,
+            changed: Notify::new(),
         };
         {
             let state = control.state.lock().await;
@@ -101,6 +120,11 @@ impl Control {
         &self.metrics
     }
 
+    /// The time decisions are taken at.
+    pub fn now(&self) -> crate::model::Millis {
+        self.clock.now()
+    }
+
     /// Creates the apps of the config file that the store does not have yet.
     pub async fn ensure_apps(
         &self,
@@ -113,12 +137,7 @@ impl Control {
                     if state.apps.contains_key(&id) {
                         return Ok(None);
                     }
-                    let app = build_app(
-                        id.clone(),
-                        envs.clone(),
-                        state.revision + 1,
-                        crate::model::now_millis(),
-                    )?;
+                    let app = build_app(id.clone(), envs.clone(), state.revision + 1, self.now())?;
                     let mut batch = Batch::on(state.revision);
                     batch.records.apps.push(app);
                     Ok(Some(batch))
@@ -138,7 +157,7 @@ impl Control {
         app: (AppId, BTreeMap<Env, EnvPolicyInput>),
         if_match: Option<u64>,
     ) -> Result<TargetApp, ControlError> {
-        let now = crate::model::now_millis();
+        let now = self.now();
         self.commit(|s| decide::put_app(s, actor, app.clone(), if_match, now).map(Some))
             .await?;
         let state = self.state.lock().await;
@@ -172,7 +191,7 @@ impl Control {
     ) -> Result<ReleaseInfo, ControlError> {
         let salt = Salt::random()
             .map_err(|e| StoreError::Unavailable(format!("no randomness for a salt: {e}")))?;
-        let now = crate::model::now_millis();
+        let now = self.now();
         let mut id = 0;
         self.commit(|s| {
             let (batch, new_id) = decide::create_release(s, actor, req.clone(), salt, now)?;
@@ -191,7 +210,7 @@ impl Control {
         cmd: Command,
         if_match: Option<u64>,
     ) -> Result<ReleaseInfo, ControlError> {
-        let now = crate::model::now_millis();
+        let now = self.now();
         let result = self
             .commit(|s| decide::act(s, actor, id, &cmd, if_match, now).map(Some))
             .await;
@@ -208,6 +227,7 @@ impl Control {
     /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
     fn publish(&self, state: &Replica, changed: BTreeSet<RouteKey>) {
         publish::publish(state, changed, &self.snapshot, &self.metrics);
+        self.changed.notify_one();
     }
 }
 

@@ -41,6 +41,10 @@ pub fn publish(
         let labels = [app.as_str(), env.as_str(), status.as_str()];
         metrics.rollout.releases.with_label_values(&labels).set(*n);
     }
+    let plans = state.plan_counts();
+    metrics
+        .plan
+        .set_counts(|s| plans.get(&s).copied().unwrap_or(0));
     metrics
         .snapshot
         .build

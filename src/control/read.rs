@@ -5,8 +5,8 @@
 use super::decide::require;
 use super::{Control, ControlError};
 use crate::model::{
-    Action, Actor, AppId, Env, HistoryEntry, MiniProgramId, MiniProgramVersion, Release, ReleaseId,
-    Status, TargetApp,
+    Action, Actor, AppId, Env, HistoryEntry, Millis, MiniProgramId, MiniProgramVersion, Release,
+    ReleaseId, Status, TargetApp,
 };
 use crate::workflow::{Operation, allowed_actions};
 
@@ -30,22 +30,25 @@ impl ReleaseFilter {
     }
 }
 
-/// A release and the actions its status and facts allow now (rule 6).
+/// A release, the actions its status and facts allow now (rule 6), and when its plan's
+/// next step will be applied as seen now.
 #[derive(Debug, Clone)]
 pub struct ReleaseInfo {
     pub release: Release,
     pub allowed_actions: Vec<Action>,
+    pub next_step_at: Option<Millis>,
 }
 
 impl ReleaseInfo {
-    fn new(state: &super::Replica, r: &Release) -> ReleaseInfo {
+    fn new(state: &super::Replica, r: &Release, now: Millis) -> ReleaseInfo {
         let allowed_actions = state
-            .facts(r)
+            .facts(r, now)
             .map(|f| allowed_actions(&f))
             .unwrap_or_default();
         ReleaseInfo {
             release: r.clone(),
             allowed_actions,
+            next_step_at: r.plan.as_ref().and_then(|p| p.next_step_at(now)),
         }
     }
 }
@@ -81,7 +84,9 @@ impl Control {
         require(actor, Operation::Read)?;
         let state = self.state.lock().await;
         let matching = state.releases.values().filter(|r| filter.admits(r));
-        Ok(matching.map(|r| ReleaseInfo::new(&state, r)).collect())
+        Ok(matching
+            .map(|r| ReleaseInfo::new(&state, r, self.now()))
+            .collect())
     }
 
     pub async fn release(&self, actor: &Actor, id: ReleaseId) -> Result<ReleaseInfo, ControlError> {
@@ -91,7 +96,7 @@ impl Control {
             .releases
             .get(&id)
             .ok_or(ControlError::ReleaseNotFound)?;
-        Ok(ReleaseInfo::new(&state, r))
+        Ok(ReleaseInfo::new(&state, r, self.now()))
     }
 
     pub async fn history(

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::model::{
-    AppId, Env, MiniProgramId, MiniProgramVersion, Release, ReleaseId, Serving, Status, TargetApp,
-    TestGroup, Version,
+    AppId, Env, Millis, MiniProgramId, MiniProgramVersion, PlanState, Release, ReleaseId, Serving,
+    Status, TargetApp, TestGroup, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Records};
@@ -25,6 +25,20 @@ pub struct Replica {
     routes: BTreeMap<RouteKey, BTreeSet<ReleaseId>>,
     once: HashMap<OnceKey, ReleaseId>,
     status_counts: BTreeMap<(AppId, Env, Status), i64>,
+    /// Running plans by when their next step falls due: the scheduler reads the head and
+    /// never scans every release.
+    plan_due: BTreeSet<(Millis, ReleaseId)>,
+    due_of: HashMap<ReleaseId, Millis>,
+    plan_counts: BTreeMap<PlanState, i64>,
+}
+
+/// The plan steps due now, and when the scheduler should look again.
+#[derive(Debug, Default, PartialEq)]
+pub struct DueSteps {
+    /// Each release whose next step may be applied now, with the step it was at.
+    pub due: Vec<(ReleaseId, Option<usize>)>,
+    /// The earliest moment another step may fall due, if any plan is running.
+    pub next: Option<Millis>,
 }
 
 impl Replica {
@@ -62,9 +76,22 @@ impl Replica {
     }
 
     fn upsert_release(&mut self, r: Release) {
+        if let Some(due) = self.due_of.remove(&r.id) {
+            self.plan_due.remove(&(due, r.id));
+        }
+        if let Some(due) = r.plan.as_ref().and_then(|p| p.due_at()) {
+            self.plan_due.insert((due, r.id));
+            self.due_of.insert(r.id, due);
+        }
         if let Some(old) = self.releases.get(&r.id) {
             let key = (old.app.clone(), old.env, old.status);
             *self.status_counts.entry(key).or_default() -= 1;
+            if let Some(plan) = &old.plan {
+                *self.plan_counts.entry(plan.state).or_default() -= 1;
+            }
+        }
+        if let Some(plan) = &r.plan {
+            *self.plan_counts.entry(plan.state).or_default() += 1;
         }
         *self
             .status_counts
@@ -82,6 +109,32 @@ impl Replica {
         );
         self.once.insert(once, r.id);
         self.releases.insert(r.id, r);
+    }
+
+    /// The plan steps due at `now`. Entries due by the hold but waiting for a window are
+    /// looked at again on each call, until the window opens.
+    pub fn plans_due(&self, now: Millis) -> DueSteps {
+        let mut found = DueSteps::default();
+        for &(due, id) in &self.plan_due {
+            if due > now {
+                found.next = Some(found.next.map_or(due, |n| n.min(due)));
+                break;
+            }
+            let Some(plan) = self.releases.get(&id).and_then(|r| r.plan.as_deref()) else {
+                continue;
+            };
+            match plan.next_step_at(now) {
+                Some(at) if at <= now => found.due.push((id, plan.step)),
+                Some(at) => found.next = Some(found.next.map_or(at, |n| n.min(at))),
+                None => {}
+            }
+        }
+        found
+    }
+
+    /// How many plans are in each state.
+    pub fn plan_counts(&self) -> &BTreeMap<PlanState, i64> {
+        &self.plan_counts
     }
 
     /// How many releases each (app, env) has in each status.
@@ -132,7 +185,7 @@ impl Replica {
     }
 
     /// The facts the workflow decides on for `release`; `None` if its target vanished.
-    pub fn facts<'a>(&'a self, release: &'a Release) -> Option<Facts<'a>> {
+    pub fn facts<'a>(&'a self, release: &'a Release, now: Millis) -> Option<Facts<'a>> {
         let policy = self.apps.get(&release.app)?.policy(release.env)?;
         let other_in_flight = self
             .in_flight(&RouteKey::of(release))
@@ -145,6 +198,8 @@ impl Replica {
             policy,
             applied_by: release.applied_by.as_deref(),
             other_in_flight,
+            plan: release.plan.as_deref(),
+            now,
         })
     }
 }

@@ -77,6 +77,16 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
         "/v1/admin/releases/{id}/test-group",
         Requires(Operation::Release(Action::SetTestGroup)),
     ),
+    endpoint(
+        "PUT",
+        "/v1/admin/releases/{id}/plan",
+        Requires(Operation::Release(Action::SetPlan)),
+    ),
+    endpoint(
+        "DELETE",
+        "/v1/admin/releases/{id}/plan",
+        Requires(Operation::Release(Action::RemovePlan)),
+    ),
     endpoint("POST", "/v1/admin/releases/{id}/{action}", ReleaseAction),
     endpoint("GET", "/v1/admin/explain", Requires(Read)),
     endpoint("GET", "/metrics", Public),

@@ -15,8 +15,10 @@ use prometheus::{
 
 use crate::model::{Channel, Env};
 
+mod plan;
 mod served;
 
+pub use plan::PlanSeries;
 pub use served::ServedCounter;
 use served::ServedVec;
 
@@ -43,6 +45,7 @@ pub struct Series {
     pub snapshot: SnapshotSeries,
     pub store: StoreSeries,
     pub admin: AdminSeries,
+    pub plan: PlanSeries,
 }
 
 /// The hot path: answers by channel, their latency, and answers per served version.
@@ -276,6 +279,7 @@ impl Metrics {
             snapshot: SnapshotSeries::new(&r),
             store: StoreSeries::new(&r),
             admin: AdminSeries::new(&r),
+            plan: PlanSeries::new(&r),
             registry,
         };
         Metrics(std::sync::Arc::new(series))
@@ -367,6 +371,10 @@ impl Metrics {
     }
 
     /// A commit tried again; `reason` is `stale_base` or `conflict`.
+    pub fn plan_step(&self, outcome: &str) {
+        self.plan.step(outcome);
+    }
+
     pub fn commit_retry(&self, reason: &str) {
         self.store.retries.with_label_values(&[reason]).inc();
     }

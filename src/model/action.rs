@@ -24,6 +24,10 @@ pub enum Action {
     CompleteTesting,
     GoLive,
     Cancel,
+    SetPlan,
+    RemovePlan,
+    Pause,
+    Resume,
     /// Recorded on the previous full release when a newer one reaches `full_release`
     /// (rule 3); nobody requests it.
     Archive,
@@ -31,7 +35,7 @@ pub enum Action {
 
 impl Action {
     /// Every variant, in the order `allowed_actions` lists them.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 15] = [
         Action::Create,
         Action::EditConfig,
         Action::SetTestGroup,
@@ -42,6 +46,10 @@ impl Action {
         Action::CompleteTesting,
         Action::GoLive,
         Action::Cancel,
+        Action::SetPlan,
+        Action::RemovePlan,
+        Action::Pause,
+        Action::Resume,
         Action::Archive,
     ];
 
@@ -57,6 +65,10 @@ impl Action {
             Action::CompleteTesting => "complete_testing",
             Action::GoLive => "go_live",
             Action::Cancel => "cancel",
+            Action::SetPlan => "set_plan",
+            Action::RemovePlan => "remove_plan",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
             Action::Archive => "archive",
         }
     }
@@ -71,8 +83,15 @@ impl Action {
             | Action::Reject
             | Action::CompleteTesting
             | Action::GoLive
-            | Action::Cancel => true,
-            Action::Create | Action::EditConfig | Action::SetTestGroup | Action::Archive => false,
+            | Action::Cancel
+            | Action::Pause
+            | Action::Resume => true,
+            Action::Create
+            | Action::EditConfig
+            | Action::SetTestGroup
+            | Action::SetPlan
+            | Action::RemovePlan
+            | Action::Archive => false,
         }
     }
 
@@ -111,7 +130,11 @@ mod tests {
             Action::CompleteTesting => 7,
             Action::GoLive => 8,
             Action::Cancel => 9,
-            Action::Archive => 10,
+            Action::SetPlan => 10,
+            Action::RemovePlan => 11,
+            Action::Pause => 12,
+            Action::Resume => 13,
+            Action::Archive => 14,
         }
     }
 

@@ -14,6 +14,7 @@ mod actor;
 mod app;
 mod id;
 mod percentage;
+mod plan;
 mod policy;
 mod release;
 mod status;
@@ -27,6 +28,9 @@ pub use id::{
     check_ident, check_user_id,
 };
 pub use percentage::{GrayscalePercentage, Percentage};
+pub use plan::{
+    Hold, MAX_STEPS, Plan, PlanSpec, PlanState, RawPlan, RawStep, RawWindow, Step, Window,
+};
 pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
 pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig};
 pub use status::{Channel, Serving, Status};
@@ -132,16 +136,10 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
-const RFC3339_MILLIS: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-);
-
 /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-25T16:34:47.100Z`.
 pub fn rfc3339(ms: Millis) -> String {
-    let nanos = i128::from(ms) * 1_000_000;
-    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .ok()
-        .and_then(|t| t.format(RFC3339_MILLIS).ok())
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .unwrap_or_default()
 }
 

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    Action, AppId, Env, InvalidValue, Millis, MiniProgramId, Percentage, ReleaseId, Salt, Status,
-    Version,
+    Action, AppId, Env, InvalidValue, Millis, MiniProgramId, Percentage, Plan, ReleaseId, Salt,
+    Status, Version,
 };
 
 /// The largest release configuration accepted, serialized as JSON.
@@ -136,6 +136,9 @@ pub struct Release {
     pub test_group_size: usize,
     /// The actor whose `apply` is under review: nobody may approve their own application.
     pub applied_by: Option<String>,
+    /// The rollout plan (SPEC §8); records written before plans existed have none.
+    #[serde(default)]
+    pub plan: Option<Arc<Plan>>,
     pub revision: u64,
     pub created_at: Millis,
     pub updated_at: Millis,

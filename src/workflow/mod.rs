@@ -9,11 +9,14 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Action, Actor, Env, EnvPolicy, Percentage, Reason, ReleaseConfig, ReleaseId, Role, Status,
-    TestGroup,
+    Action, Actor, Env, EnvPolicy, Millis, Percentage, Plan, PlanSpec, PlanState, Reason,
+    ReleaseConfig, ReleaseId, Role, Status, TestGroup,
 };
 
 mod permission;
+mod plan;
+#[cfg(test)]
+mod plan_tests;
 #[cfg(test)]
 mod tests;
 mod transition;
@@ -28,6 +31,8 @@ pub enum GoLive {
     Grayscale(Percentage),
     /// Serve the version to everybody.
     Full,
+    /// Start the release's pending plan: its first step above the current share, at once.
+    Plan,
 }
 
 /// An action on an existing release, with its validated payload.
@@ -42,6 +47,16 @@ pub enum Command {
     CompleteTesting,
     GoLive(GoLive),
     Cancel,
+    /// Sets or replaces the release's plan (SPEC §8), pending.
+    SetPlan(Arc<PlanSpec>),
+    RemovePlan,
+    Pause,
+    Resume,
+    /// The plan's next step, taken by `system:plan` when it falls due; `from` is the step
+    /// the scheduler saw applied, so a step another node applied first is not repeated.
+    PlanStep {
+        from: Option<usize>,
+    },
 }
 
 impl Command {
@@ -54,8 +69,21 @@ impl Command {
             Command::Approve => Action::Approve,
             Command::Reject(_) => Action::Reject,
             Command::CompleteTesting => Action::CompleteTesting,
-            Command::GoLive(_) => Action::GoLive,
+            Command::GoLive(_) | Command::PlanStep { .. } => Action::GoLive,
             Command::Cancel => Action::Cancel,
+            Command::SetPlan(_) => Action::SetPlan,
+            Command::RemovePlan => Action::RemovePlan,
+            Command::Pause => Action::Pause,
+            Command::Resume => Action::Resume,
+        }
+    }
+
+    /// What the permission table is asked: the action, except that only a plan takes its
+    /// own steps.
+    pub fn operation(&self) -> Operation {
+        match self {
+            Command::PlanStep { .. } => Operation::PlanStep,
+            other => Operation::Release(other.action()),
         }
     }
 
@@ -72,9 +100,18 @@ impl Command {
             Action::CompleteTesting => Some(Command::CompleteTesting),
             Action::GoLive => Some(Command::GoLive(GoLive::Full)),
             Action::Cancel => Some(Command::Cancel),
+            Action::SetPlan => Some(Command::SetPlan(Arc::new(probe_plan()?))),
+            Action::RemovePlan => Some(Command::RemovePlan),
+            Action::Pause => Some(Command::Pause),
+            Action::Resume => Some(Command::Resume),
             Action::Create | Action::Archive => None,
         }
     }
+}
+
+/// A one-step plan, for probing whether a plan may be set now.
+fn probe_plan() -> Option<PlanSpec> {
+    PlanSpec::new(vec![crate::model::Step::Full], None).ok()
 }
 
 /// What the workflow needs to know about a release and its target.
@@ -88,10 +125,22 @@ pub struct Facts<'a> {
     pub applied_by: Option<&'a str>,
     /// Another release of the same (mini program, release target) that is in flight.
     pub other_in_flight: Option<ReleaseId>,
+    /// The release's rollout plan, if it has one.
+    pub plan: Option<&'a Plan>,
+    /// The time of the decision: plan holds start and end by it.
+    pub now: Millis,
+}
+
+/// What an accepted action does to the release's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanChange {
+    Keep,
+    Set(Plan),
+    Remove,
 }
 
 /// The outcome of an accepted action: the status change and its effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
     pub from: Status,
     pub to: Status,
@@ -99,6 +148,8 @@ pub struct Transition {
     pub percentage: Percentage,
     /// Rule 3: the previous `full_release` of the target is archived in the same step.
     pub archives_previous_full: bool,
+    /// The plan after the action.
+    pub plan: PlanChange,
 }
 
 impl Transition {
@@ -131,6 +182,29 @@ pub enum RefusalReason {
         current: Percentage,
         requested: Percentage,
     },
+    /// The release's plan does not admit the action now.
+    Plan(PlanRefusal),
+}
+
+/// Why a plan action cannot be performed now (SPEC §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanRefusal {
+    /// The release has no plan.
+    NoPlan,
+    /// A started plan may be paused, but not replaced or removed.
+    Active(PlanState),
+    /// Only a pending plan can be started.
+    NotPending(PlanState),
+    /// Every step of the plan is at or below the current percentage.
+    NoStepAbove(Percentage),
+    /// Only a running (or waiting) plan can be paused, or take a step.
+    NotRunning(PlanState),
+    /// Only a paused or halted plan can be resumed.
+    NotPaused(PlanState),
+    /// The plan moved on since the step was asked for (another node took it).
+    Moved,
+    /// The step's hold or the window says not yet.
+    NotDue(Option<Millis>),
 }
 
 /// A refused action with the release's current status and what is allowed now (rule 6).
@@ -173,7 +247,7 @@ pub fn decide_create(
     existing: Option<ReleaseId>,
     with_test_group: bool,
 ) -> Result<(), WorkflowError> {
-    forbid_unless_permitted(actor, Action::Create)?;
+    forbid_unless_permitted(actor, Operation::Release(Action::Create), Action::Create)?;
     let policy = policy.ok_or(WorkflowError::EnvironmentNotConfigured(env))?;
     if let Some(id) = existing {
         return Err(WorkflowError::AlreadyReleased(id));
@@ -189,8 +263,12 @@ pub fn decide_create(
     Ok(())
 }
 
-fn forbid_unless_permitted(actor: &Actor, action: Action) -> Result<(), WorkflowError> {
-    if actor_permits(actor, Operation::Release(action)) {
+fn forbid_unless_permitted(
+    actor: &Actor,
+    op: Operation,
+    action: Action,
+) -> Result<(), WorkflowError> {
+    if actor_permits(actor, op) {
         return Ok(());
     }
     Err(match actor {
@@ -222,7 +300,7 @@ pub fn decide(
     actor: &Actor,
 ) -> Result<Transition, WorkflowError> {
     let action = command.action();
-    forbid_unless_permitted(actor, action)?;
+    forbid_unless_permitted(actor, command.operation(), action)?;
     let transition = transition::transition(facts, command).map_err(|reason| {
         WorkflowError::Refused(Refusal {
             action,

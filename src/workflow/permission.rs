@@ -14,6 +14,8 @@ pub enum Operation {
     AddVersion,
     /// A release workflow action.
     Release(Action),
+    /// A plan's automatic step: the plan's own job, nobody else's.
+    PlanStep,
 }
 
 /// The permission table: which role may perform which operation.
@@ -30,10 +32,17 @@ pub fn permits(role: Role, op: Operation) -> bool {
             | Action::Apply
             | Action::Withdraw => matches!(role, Developer | Admin),
             Action::Approve | Action::Reject => role == Reviewer,
-            Action::CompleteTesting | Action::GoLive | Action::Cancel => role == Admin,
+            Action::CompleteTesting
+            | Action::GoLive
+            | Action::Cancel
+            | Action::SetPlan
+            | Action::RemovePlan
+            | Action::Pause
+            | Action::Resume => role == Admin,
             // An effect of another action, never requested.
             Action::Archive => false,
         },
+        Operation::PlanStep => false,
     }
 }
 
@@ -43,7 +52,7 @@ pub fn actor_permits(actor: &Actor, op: Operation) -> bool {
     match actor {
         Actor::Person { role, .. } => permits(*role, op),
         Actor::System(SystemActor::Plan) => {
-            matches!(op, Operation::Read | Operation::Release(Action::GoLive))
+            matches!(op, Operation::Read | Operation::PlanStep)
         }
         Actor::System(SystemActor::Guard) => {
             matches!(op, Operation::Read | Operation::Release(Action::Cancel))
@@ -68,6 +77,8 @@ mod tests {
             },
             applied_by: None,
             other_in_flight: None,
+            plan: None,
+            now: 0,
         }
     }
 
@@ -77,11 +88,28 @@ mod tests {
     fn system_actors_decide_like_people_within_their_job() {
         let plan = Actor::System(SystemActor::Plan);
         let guard = Actor::System(SystemActor::Guard);
-        let step = Command::GoLive(GoLive::Grayscale(
+        let admin = Actor::person("ops", Role::Admin);
+        let step = Command::PlanStep { from: None };
+        // The plan may take its own steps (here there is no plan, so the workflow says
+        // so), and nothing else; a person may not take a plan's step.
+        assert!(matches!(
+            decide(&grayscale(), &step, &plan),
+            Err(WorkflowError::Refused(_))
+        ));
+        let by_hand = Command::GoLive(GoLive::Grayscale(
             Percentage::from_ppm(10_000).expect("1 %"),
         ));
-        let moved = decide(&grayscale(), &step, &plan).map(|t| (t.to, t.percentage.ppm()));
-        assert_eq!(moved, Ok((Status::GrayscaleRelease, 10_000)));
+        assert_eq!(
+            decide(&grayscale(), &by_hand, &plan),
+            Err(WorkflowError::NotTheSystemsJob {
+                actor: "system:plan",
+                action: Action::GoLive
+            })
+        );
+        assert!(matches!(
+            decide(&grayscale(), &step, &admin),
+            Err(WorkflowError::Forbidden { .. })
+        ));
         assert_eq!(
             decide(&grayscale(), &Command::Cancel, &guard).map(|t| t.to),
             Ok(Status::Canceled)
@@ -94,7 +122,7 @@ mod tests {
                 action: Action::Cancel
             })
         );
-        assert!(decide(&grayscale(), &step, &guard).is_err());
+        assert!(decide(&grayscale(), &by_hand, &guard).is_err());
         assert_eq!(plan.name(), "system:plan");
         assert_eq!(guard.role(), None);
     }

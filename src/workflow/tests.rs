@@ -20,8 +20,8 @@ use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Role, Status};
 mod oracle {
     use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Role, Status};
     use crate::workflow::{
-        Action, Command, Facts, GoLive, Operation, Refusal, RefusalReason, ReleaseId, Transition,
-        WorkflowError,
+        Action, Command, Facts, GoLive, Operation, PlanChange, PlanRefusal, Refusal, RefusalReason,
+        ReleaseId, Transition, WorkflowError,
     };
 
     /// The role of a person; the tables range over people only.
@@ -39,8 +39,12 @@ mod oracle {
             Command::Approve => Action::Approve,
             Command::Reject(_) => Action::Reject,
             Command::CompleteTesting => Action::CompleteTesting,
-            Command::GoLive(_) => Action::GoLive,
+            Command::GoLive(_) | Command::PlanStep { .. } => Action::GoLive,
             Command::Cancel => Action::Cancel,
+            Command::SetPlan(_) => Action::SetPlan,
+            Command::RemovePlan => Action::RemovePlan,
+            Command::Pause => Action::Pause,
+            Command::Resume => Action::Resume,
         }
     }
 
@@ -54,7 +58,13 @@ mod oracle {
             | Action::Apply
             | Action::Withdraw => BUILDERS,
             Action::Approve | Action::Reject => &[Role::Reviewer],
-            Action::CompleteTesting | Action::GoLive | Action::Cancel => &[Role::Admin],
+            Action::CompleteTesting
+            | Action::GoLive
+            | Action::Cancel
+            | Action::SetPlan
+            | Action::RemovePlan
+            | Action::Pause
+            | Action::Resume => &[Role::Admin],
             Action::Archive => &[],
         }
     }
@@ -70,6 +80,14 @@ mod oracle {
             Action::CompleteTesting => &[PilotTesting],
             Action::GoLive => &[ReleasePreparation, GrayscaleRelease],
             Action::Cancel => &[ReleasePreparation, PilotTesting, GrayscaleRelease],
+            // SPEC §8: a plan is set before the release goes live, or during grayscale.
+            Action::SetPlan | Action::RemovePlan => &[
+                NewVersionCreated,
+                PilotTesting,
+                ReleasePreparation,
+                GrayscaleRelease,
+            ],
+            Action::Pause | Action::Resume => &[ReleasePreparation, GrayscaleRelease],
         }
     }
 
@@ -81,6 +99,7 @@ mod oracle {
             Operation::PutApp => role == Role::Reviewer,
             Operation::AddVersion => matches!(role, Role::Developer | Role::Admin),
             Operation::Release(action) => roles_for(action).contains(&role),
+            Operation::PlanStep => false,
         }
     }
 
@@ -107,8 +126,16 @@ mod oracle {
             Action::SetTestGroup if !facts.policy.pilot_testing => {
                 Some(RefusalReason::PilotTestingNotSupported)
             }
-            Action::GoLive if facts.env != Env::Production => Some(RefusalReason::ProductionOnly),
+            Action::GoLive | Action::SetPlan | Action::RemovePlan
+                if facts.env != Env::Production =>
+            {
+                Some(RefusalReason::ProductionOnly)
+            }
             Action::Apply => facts.other_in_flight.map(RefusalReason::AnotherInFlight),
+            // These tables hold releases without a plan; `plan_tests` covers plans.
+            Action::RemovePlan | Action::Pause | Action::Resume if facts.plan.is_none() => {
+                Some(RefusalReason::Plan(PlanRefusal::NoPlan))
+            }
             _ => None,
         }
     }
@@ -149,6 +176,14 @@ mod oracle {
                 (Status::GrayscaleRelease, p)
             }
             Command::Cancel => (Status::Canceled, zero),
+            Command::GoLive(GoLive::Plan)
+            | Command::SetPlan(_)
+            | Command::RemovePlan
+            | Command::Pause
+            | Command::Resume
+            | Command::PlanStep { .. } => {
+                unreachable!("plan commands are the plan tables' (plan_tests)")
+            }
         };
         Ok(reached)
     }
@@ -187,6 +222,7 @@ mod oracle {
             percentage,
             // Rule 3: entering full_release archives the previous one.
             archives_previous_full: to == Status::FullRelease && facts.status != to,
+            plan: PlanChange::Keep,
         })
     }
 
@@ -354,6 +390,8 @@ fn all_facts() -> Vec<(Target, Facts<'static>)> {
                             policy: target.policy,
                             applied_by,
                             other_in_flight,
+                            plan: None,
+                            now: 0,
                         };
                         all.push((target, facts));
                     }
@@ -404,6 +442,8 @@ fn facts_at(target: Target, status: Status, percentage: Percentage) -> Facts<'st
         policy: target.policy,
         applied_by: None,
         other_in_flight: None,
+        plan: None,
+        now: 0,
     }
 }
 
@@ -413,6 +453,7 @@ fn transition(from: Status, to: Status, percentage: Percentage, archives: bool) 
         to,
         percentage,
         archives_previous_full: archives,
+        plan: PlanChange::Keep,
     }
 }
 
@@ -650,9 +691,14 @@ fn decide_create_matches_spec() {
 
 #[test]
 fn permits_matches_the_role_table() {
-    let operations = [Operation::Read, Operation::PutApp, Operation::AddVersion]
-        .into_iter()
-        .chain(Action::ALL.map(Operation::Release));
+    let operations = [
+        Operation::Read,
+        Operation::PutApp,
+        Operation::AddVersion,
+        Operation::PlanStep,
+    ]
+    .into_iter()
+    .chain(Action::ALL.map(Operation::Release));
     for operation in operations {
         for role in Role::ALL {
             assert_eq!(
@@ -762,6 +808,8 @@ mod sim {
                 policy: self.policy,
                 applied_by: release.applied_by.as_deref(),
                 other_in_flight,
+                plan: None,
+                now: 0,
             }
         }
 

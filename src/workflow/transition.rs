@@ -1,7 +1,7 @@
-//! The one table of SPEC §2: every (status, command) pair, decided in one exhaustive
-//! `match` with no catch-all arm.
+//! The one table of SPEC §2 and §8: every (status, command) pair, decided by status in
+//! exhaustive `match`es with no catch-all arm.
 
-use super::{Command, Facts, GoLive, RefusalReason, Transition};
+use super::{Command, Facts, GoLive, PlanChange, RefusalReason, Transition, plan};
 use crate::model::{Approval, Env, EnvPolicy, Percentage, Status};
 
 /// The status a release reaches when approved (or on `apply` under auto approval).
@@ -15,89 +15,124 @@ pub fn after_approval(env: Env, policy: EnvPolicy) -> Status {
     }
 }
 
-/// Where `command` takes a release with `facts`, or why it cannot (whoever asks).
+/// Where `command` takes a release with `facts`, or why it cannot (whoever asks). Each
+/// status decides every command in an exhaustive `match`, then the plan follows (§8).
 pub(super) fn transition(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
-    use Command as C;
     use Status as S;
-    match (f.status, command) {
-        (S::NewVersionCreated, C::EditConfig(_)) => Ok(stay(f)),
-        (S::NewVersionCreated | S::PilotTesting, C::SetTestGroup(_)) => {
-            pilot_testing_supported(f).map(|()| stay(f))
-        }
-        (S::NewVersionCreated, C::Apply) => nothing_else_in_flight(f).map(|()| to(f, applied(f))),
-        (S::UnderReview, C::Withdraw | C::Reject(_)) => Ok(to(f, S::NewVersionCreated)),
-        (S::UnderReview, C::Approve) => Ok(to(f, after_approval(f.env, f.policy))),
-        (S::PilotTesting, C::CompleteTesting) => Ok(to(f, tested(f.env))),
-        (S::ReleasePreparation | S::GrayscaleRelease, C::GoLive(go)) => {
-            production_only(f).and_then(|()| go_live(f, *go))
-        }
-        (S::PilotTesting | S::ReleasePreparation | S::GrayscaleRelease, C::Cancel) => {
-            Ok(to(f, S::Canceled))
-        }
-        (
-            S::NewVersionCreated,
-            C::Withdraw | C::Approve | C::Reject(_) | C::CompleteTesting | C::GoLive(_) | C::Cancel,
-        )
-        | (
-            S::UnderReview,
-            C::EditConfig(_)
-            | C::SetTestGroup(_)
-            | C::Apply
-            | C::CompleteTesting
-            | C::GoLive(_)
-            | C::Cancel,
-        )
-        | (
-            S::PilotTesting,
-            C::EditConfig(_) | C::Apply | C::Withdraw | C::Approve | C::Reject(_) | C::GoLive(_),
-        )
-        | (
-            S::ReleasePreparation | S::GrayscaleRelease,
-            C::EditConfig(_)
-            | C::SetTestGroup(_)
-            | C::Apply
-            | C::Withdraw
-            | C::Approve
-            | C::Reject(_)
-            | C::CompleteTesting,
-        )
-        | (
-            S::FullRelease | S::Canceled | S::Archived,
-            C::EditConfig(_)
-            | C::SetTestGroup(_)
-            | C::Apply
-            | C::Withdraw
-            | C::Approve
-            | C::Reject(_)
-            | C::CompleteTesting
-            | C::GoLive(_)
-            | C::Cancel,
-        ) => Err(RefusalReason::WrongStatus),
+    let moved = match f.status {
+        S::NewVersionCreated => new_version(f, command),
+        S::UnderReview => under_review(f, command),
+        S::PilotTesting => pilot_testing(f, command),
+        S::ReleasePreparation | S::GrayscaleRelease => going_live(f, command),
+        S::FullRelease | S::Canceled | S::Archived => Err(RefusalReason::WrongStatus),
+    }?;
+    plan::follow(f, command, moved)
+}
+
+fn new_version(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
+    use Command as C;
+    match command {
+        C::EditConfig(_) => Ok(stay(f)),
+        C::SetTestGroup(_) => pilot_testing_supported(f).map(|()| stay(f)),
+        C::Apply => nothing_else_in_flight(f).map(|()| to(f, applied(f))),
+        C::SetPlan(spec) => production_only(f).and_then(|()| plan::set(f, spec)),
+        C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
+        C::Withdraw
+        | C::Approve
+        | C::Reject(_)
+        | C::CompleteTesting
+        | C::GoLive(_)
+        | C::Cancel
+        | C::Pause
+        | C::Resume
+        | C::PlanStep { .. } => Err(RefusalReason::WrongStatus),
     }
 }
 
-/// The status stays; so does the percentage (config and test group changes).
-fn stay(f: &Facts<'_>) -> Transition {
+fn under_review(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
+    use Command as C;
+    match command {
+        C::Withdraw | C::Reject(_) => Ok(to(f, Status::NewVersionCreated)),
+        C::Approve => Ok(to(f, after_approval(f.env, f.policy))),
+        C::EditConfig(_)
+        | C::SetTestGroup(_)
+        | C::Apply
+        | C::CompleteTesting
+        | C::GoLive(_)
+        | C::Cancel
+        | C::SetPlan(_)
+        | C::RemovePlan
+        | C::Pause
+        | C::Resume
+        | C::PlanStep { .. } => Err(RefusalReason::WrongStatus),
+    }
+}
+
+fn pilot_testing(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
+    use Command as C;
+    match command {
+        C::SetTestGroup(_) => pilot_testing_supported(f).map(|()| stay(f)),
+        C::CompleteTesting => Ok(to(f, tested(f.env))),
+        C::Cancel => Ok(to(f, Status::Canceled)),
+        C::SetPlan(spec) => production_only(f).and_then(|()| plan::set(f, spec)),
+        C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
+        C::EditConfig(_)
+        | C::Apply
+        | C::Withdraw
+        | C::Approve
+        | C::Reject(_)
+        | C::GoLive(_)
+        | C::Pause
+        | C::Resume
+        | C::PlanStep { .. } => Err(RefusalReason::WrongStatus),
+    }
+}
+
+/// `release_preparation` and `grayscale_release`: going live, by hand or by plan.
+fn going_live(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
+    use Command as C;
+    match command {
+        C::GoLive(go) => production_only(f).and_then(|()| go_live(f, *go)),
+        C::Cancel => Ok(to(f, Status::Canceled)),
+        C::SetPlan(spec) => production_only(f).and_then(|()| plan::set(f, spec)),
+        C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
+        C::Pause => plan::pause(f),
+        C::Resume => plan::resume(f),
+        C::PlanStep { from } => plan::step(f, *from),
+        C::EditConfig(_)
+        | C::SetTestGroup(_)
+        | C::Apply
+        | C::Withdraw
+        | C::Approve
+        | C::Reject(_)
+        | C::CompleteTesting => Err(RefusalReason::WrongStatus),
+    }
+}
+
+/// The status stays; so does the percentage (config, test group and plan changes).
+pub(super) fn stay(f: &Facts<'_>) -> Transition {
     Transition {
         from: f.status,
         to: f.status,
         percentage: f.percentage,
         archives_previous_full: false,
+        plan: PlanChange::Keep,
     }
 }
 
 /// A status change; the percentage is zero outside `grayscale_release`.
-fn to(f: &Facts<'_>, to: Status) -> Transition {
+pub(super) fn to(f: &Facts<'_>, to: Status) -> Transition {
     at(f, to, Percentage::ZERO)
 }
 
-fn at(f: &Facts<'_>, to: Status, percentage: Percentage) -> Transition {
+pub(super) fn at(f: &Facts<'_>, to: Status, percentage: Percentage) -> Transition {
     Transition {
         from: f.status,
         to,
         percentage,
         // Rule 3: entering full_release archives the previous one.
         archives_previous_full: to == Status::FullRelease && f.status != Status::FullRelease,
+        plan: PlanChange::Keep,
     }
 }
 
@@ -130,6 +165,7 @@ fn go_live(f: &Facts<'_>, go: GoLive) -> Result<Transition, RefusalReason> {
             })
         }
         GoLive::Grayscale(p) => Ok(at(f, Status::GrayscaleRelease, p)),
+        GoLive::Plan => plan::start(f),
     }
 }
 

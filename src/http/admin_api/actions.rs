@@ -24,7 +24,8 @@ use crate::model::{
 use crate::workflow::{Command, GoLive};
 
 /// `go_live`: `{"type":"grayscale","percentage":p}` (0 < p < 100, above the current
-/// percentage, at most 4 decimals) or `{"type":"full"}`.
+/// percentage, at most 4 decimals), `{"type":"full"}`, or `{"type":"plan"}` (start the
+/// pending plan).
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum GoLiveBody {
@@ -32,6 +33,7 @@ pub enum GoLiveBody {
     // A struct variant: serde lets a unit variant of a tagged enum ignore other fields,
     // and `{"type":"full","percentage":50}` must be refused.
     Full {},
+    Plan {},
 }
 
 impl From<GoLiveBody> for GoLive {
@@ -39,6 +41,7 @@ impl From<GoLiveBody> for GoLive {
         match b {
             GoLiveBody::Grayscale { percentage } => GoLive::Grayscale(percentage.get()),
             GoLiveBody::Full {} => GoLive::Full,
+            GoLiveBody::Plan {} => GoLive::Plan,
         }
     }
 }
@@ -66,16 +69,21 @@ impl utoipa::PartialSchema for GoLiveBody {
             .property("percentage", percentage)
             .required("percentage")
             .additional_properties(Some(AdditionalProperties::FreeForm(false)));
-        let full = ObjectBuilder::new()
-            .property("type", kind("full"))
-            .required("type")
-            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let bare = |k: &str| {
+            ObjectBuilder::new()
+                .property("type", kind(k))
+                .required("type")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
         OneOfBuilder::new()
             .item(grayscale)
-            .item(full)
+            .item(bare("full"))
+            .item(bare("plan"))
             .description(Some(
                 "`{\"type\":\"grayscale\",\"percentage\":p}` scales the grayscale up; \
-                 `{\"type\":\"full\"}` goes to full release.",
+                 `{\"type\":\"full\"}` goes to full release; `{\"type\":\"plan\"}` \
+                 starts the release's pending plan with its first step above the current \
+                 percentage.",
             ))
             .into()
     }
@@ -131,7 +139,14 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         Action::CompleteTesting => Command::CompleteTesting,
         Action::GoLive => Command::GoLive(body.parse_as::<GoLiveBody>()?.into()),
         Action::Cancel => Command::Cancel,
-        Action::Create | Action::EditConfig | Action::SetTestGroup | Action::Archive => {
+        Action::Pause => Command::Pause,
+        Action::Resume => Command::Resume,
+        Action::Create
+        | Action::EditConfig
+        | Action::SetTestGroup
+        | Action::SetPlan
+        | Action::RemovePlan
+        | Action::Archive => {
             return Err(ApiError::UnknownAction(action.as_str().into()));
         }
     })
@@ -140,8 +155,9 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
 /// Perform a workflow action on a release (SPEC §2).
 ///
 /// `apply`, `withdraw` (developer, admin); `approve`, `reject` (reviewer, never the one
-/// who applied); `complete_testing`, `go_live`, `cancel` (admin). An action the status
-/// does not allow answers 409 with the release's `status` and `allowed_actions`.
+/// who applied); `complete_testing`, `go_live`, `cancel`, and the plan's `pause` and
+/// `resume` (admin). An action the status does not allow answers 409 with the release's
+/// `status` and `allowed_actions`.
 #[utoipa::path(post, path = "/v1/admin/releases/{id}/{action}", tag = "admin",
     security(("bearer" = [])),
     params(
@@ -154,7 +170,7 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
         (status = 403, description = "`forbidden`, `self_approval`", body = ErrorBody),
         (status = 404, description = "`release_not_found`, `no_route` (unknown action: the message lists the valid ones)", body = ErrorBody),
-        (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`", body = ErrorBody),
+        (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`, `no_plan`, `plan_not_pending`, `plan_has_no_step_above`, `plan_not_running`, `plan_not_paused`", body = ErrorBody),
     ))]
 pub async fn action(
     State(s): State<AdminState>,
@@ -170,7 +186,7 @@ pub async fn action(
 }
 
 /// Performs `cmd` on release `id` and answers the release with its revision as ETag.
-async fn act(
+pub(super) async fn act(
     s: &AdminState,
     actor: &Actor,
     id: ReleaseId,

@@ -26,12 +26,13 @@ use crate::model::{
 use crate::snapshot::{Explanation, Subject};
 
 pub mod actions;
+pub mod plan;
 mod request;
 mod view;
 
 use request::{if_match, query, release_id, release_response};
 
-pub use view::{AppView, HistoryView, ReleaseView, VersionView};
+pub use view::{AppView, HistoryView, PlanView, ReleaseView, VersionView};
 
 type ApiResult = Result<Response, ApiError>;
 

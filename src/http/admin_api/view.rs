@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 
 use crate::control::ReleaseInfo;
 use crate::model::{
-    Action, AppId, Env, EnvPolicy, HistoryEntry, MiniProgramId, MiniProgramVersion, Percentage,
-    ReleaseConfig, ReleaseId, Status, TargetApp, Version, rfc3339,
+    Action, AppId, Env, EnvPolicy, HistoryEntry, Millis, MiniProgramId, MiniProgramVersion,
+    Percentage, Plan, RawPlan, RawStep, RawWindow, ReleaseConfig, ReleaseId, Status, TargetApp,
+    Version, rfc3339,
 };
 
 /// A release as the admin API represents it (SPEC §4).
@@ -34,6 +35,8 @@ pub struct ReleaseView {
     pub test_group_size: usize,
     /// The actions the workflow allows now (whoever the caller is).
     pub allowed_actions: Vec<Action>,
+    /// The rollout plan (SPEC §8), null when none.
+    pub plan: Option<PlanView>,
     /// The revision of the release's last change; send it back as `If-Match`.
     pub revision: u64,
     /// RFC 3339, UTC, milliseconds.
@@ -59,9 +62,45 @@ impl From<ReleaseInfo> for ReleaseView {
             config: (*r.config).clone(),
             test_group_size: r.test_group_size,
             allowed_actions: info.allowed_actions,
+            plan: r
+                .plan
+                .as_deref()
+                .map(|p| PlanView::new(p, info.next_step_at)),
             revision: r.revision,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+/// A release's plan: its steps and window as set, and where it stands. Every key is
+/// present, null where not set.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlanView {
+    pub steps: Vec<RawStep>,
+    pub window: Option<RawWindow>,
+    #[schema(value_type = String, example = "running")]
+    pub state: &'static str,
+    /// The 0-based index of the last applied step; null before the start.
+    pub step: Option<usize>,
+    /// When the next step will be applied (after its hold, inside the window); null
+    /// unless the plan is running. RFC 3339, UTC, milliseconds.
+    #[schema(format = DateTime)]
+    pub next_step_at: Option<String>,
+    /// Why the plan is halted or waiting.
+    pub reason: Option<String>,
+}
+
+impl PlanView {
+    fn new(plan: &Plan, next_step_at: Option<Millis>) -> PlanView {
+        let RawPlan { steps, window } = RawPlan::from(&*plan.spec);
+        PlanView {
+            steps,
+            window,
+            state: plan.state.as_str(),
+            step: plan.step,
+            next_step_at: next_step_at.map(rfc3339),
+            reason: plan.reason.clone(),
         }
     }
 }

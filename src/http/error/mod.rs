@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::control::ControlError;
 use crate::model::{Action, Env, InvalidValue, Percentage, ReleaseId, Role, Status};
 use crate::store::StoreError;
-use crate::workflow::{RefusalReason, WorkflowError};
+use crate::workflow::{PlanRefusal, RefusalReason, WorkflowError};
 
 /// The `code` of an error response, in API spelling. Every code the gateway answers
 /// with is a variant here, so the OpenAPI description lists exactly these.
@@ -44,6 +44,13 @@ pub enum ErrorCode {
     PilotTestingNotSupported,
     ProductionOnly,
     PercentageNotIncreasing,
+    NoPlan,
+    PlanActive,
+    PlanNotPending,
+    PlanHasNoStepAbove,
+    PlanNotRunning,
+    PlanNotPaused,
+    PlanStepNotDue,
 }
 
 use ErrorCode as Code;
@@ -258,9 +265,57 @@ fn workflow_parts(e: &WorkflowError) -> (StatusCode, ErrorCode, Option<Value>) {
                     extra["percentage"] = json!(current);
                     Code::PercentageNotIncreasing
                 }
+                RefusalReason::Plan(why) => plan_code(*why),
             };
             (S::CONFLICT, code, Some(extra))
         }
+    }
+}
+
+fn plan_code(why: PlanRefusal) -> ErrorCode {
+    match why {
+        PlanRefusal::NoPlan => Code::NoPlan,
+        PlanRefusal::Active(_) => Code::PlanActive,
+        PlanRefusal::NotPending(_) => Code::PlanNotPending,
+        PlanRefusal::NoStepAbove(_) => Code::PlanHasNoStepAbove,
+        PlanRefusal::NotRunning(_) => Code::PlanNotRunning,
+        PlanRefusal::NotPaused(_) => Code::PlanNotPaused,
+        // Only the scheduler asks for steps; it never shows these to a person.
+        PlanRefusal::Moved | PlanRefusal::NotDue(_) => Code::PlanStepNotDue,
+    }
+}
+
+fn plan_message(why: PlanRefusal) -> String {
+    match why {
+        PlanRefusal::NoPlan => "the release has no plan; set one with PUT …/plan".into(),
+        PlanRefusal::Active(state) => format!(
+            "the plan is {}; pause it and wait, or cancel the release, to change it",
+            state.as_str()
+        ),
+        PlanRefusal::NotPending(state) => {
+            format!(
+                "only a pending plan can start; this one is {}",
+                state.as_str()
+            )
+        }
+        PlanRefusal::NoStepAbove(p) => {
+            format!("no step of the plan is above the current {p} %")
+        }
+        PlanRefusal::NotRunning(state) => format!("the plan is {}, not running", state.as_str()),
+        PlanRefusal::NotPaused(state) => {
+            format!(
+                "only a paused or halted plan can resume; this one is {}",
+                state.as_str()
+            )
+        }
+        PlanRefusal::Moved => "the plan moved on since the step was asked for".into(),
+        PlanRefusal::NotDue(at) => match at {
+            Some(at) => format!(
+                "the next step is not due before {}",
+                crate::model::rfc3339(at)
+            ),
+            None => "the next step is not due".into(),
+        },
     }
 }
 
@@ -276,7 +331,10 @@ fn message(e: &ApiError) -> String {
                 RefusalReason::PilotTestingNotSupported => {
                     "the release target does not support pilot testing".into()
                 }
-                RefusalReason::ProductionOnly => "go-live exists only in production".into(),
+                RefusalReason::ProductionOnly => {
+                    "grayscale, go-live and plans exist only in production".into()
+                }
+                RefusalReason::Plan(why) => plan_message(*why),
                 RefusalReason::PercentageNotIncreasing { current, requested } => format!(
                     "percentage must be above the current {current} and below 100 (got {requested}); roll back with cancel"
                 ),

@@ -1,0 +1,1 @@
+//! Plan tables (filled in by the plan oracle work).
