@@ -25,6 +25,8 @@ use crate::workflow::{Command, WorkflowError};
 mod clock;
 mod commit;
 mod decide;
+#[cfg(test)]
+mod plan_tests;
 mod publish;
 mod read;
 mod replica;

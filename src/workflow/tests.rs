@@ -18,7 +18,7 @@ use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Role, Status};
 /// go-live parameters. Facts that cannot arise (a `pilot_testing` release in development,
 /// say) follow the same literal rules.
 mod oracle {
-    use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Role, Status};
+    use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Plan, Role, Status};
     use crate::workflow::{
         Action, Command, Facts, GoLive, Operation, PlanChange, PlanRefusal, Refusal, RefusalReason,
         ReleaseId, Transition, WorkflowError,
@@ -176,13 +176,14 @@ mod oracle {
                 (Status::GrayscaleRelease, p)
             }
             Command::Cancel => (Status::Canceled, zero),
+            // Without a plan (as in these tables), setting one changes nothing else.
+            Command::SetPlan(_) => (facts.status, facts.percentage),
             Command::GoLive(GoLive::Plan)
-            | Command::SetPlan(_)
             | Command::RemovePlan
             | Command::Pause
             | Command::Resume
             | Command::PlanStep { .. } => {
-                unreachable!("plan commands are the plan tables' (plan_tests)")
+                unreachable!("refused without a plan; plan_tests covers plans")
             }
         };
         Ok(reached)
@@ -215,6 +216,10 @@ mod oracle {
         if command == Command::Approve && facts.applied_by == Some(actor.name()) {
             return Err(WorkflowError::SelfApproval);
         }
+        let plan = match &command {
+            Command::SetPlan(spec) => PlanChange::Set(Plan::pending(spec.clone())),
+            _ => PlanChange::Keep,
+        };
         let (to, percentage) = destination(facts, command).map_err(refuse)?;
         Ok(Transition {
             from: facts.status,
@@ -222,7 +227,7 @@ mod oracle {
             percentage,
             // Rule 3: entering full_release archives the previous one.
             archives_previous_full: to == Status::FullRelease && facts.status != to,
-            plan: PlanChange::Keep,
+            plan,
         })
     }
 
@@ -363,7 +368,17 @@ fn base_commands() -> Vec<Command> {
         Command::CompleteTesting,
         Command::GoLive(GoLive::Full),
         Command::Cancel,
+        Command::SetPlan(Arc::new(one_step_plan())),
+        Command::RemovePlan,
+        Command::Pause,
+        Command::Resume,
     ]
+}
+
+/// A valid plan for the tables' `set_plan` commands.
+fn one_step_plan() -> crate::model::PlanSpec {
+    let json = serde_json::json!({"steps":[{"percentage":5,"hold":"1h"},{"full":true}]});
+    serde_json::from_value(json).expect("a valid plan")
 }
 
 /// Every command, with go-live as full and as grayscale at each requested percentage.
@@ -554,7 +569,10 @@ fn grayscale_never_scales_down_and_cancel_rolls_back() {
             requested: pct(200_000)
         }
     );
-    assert_eq!(refusal.allowed, [Action::GoLive, Action::Cancel]);
+    assert_eq!(
+        refusal.allowed,
+        [Action::GoLive, Action::Cancel, Action::SetPlan]
+    );
     let canceled = decide(&gray, &Command::Cancel, &admin);
     let expected = transition(gray.status, Status::Canceled, pct(0), false);
     assert_eq!(canceled, Ok(expected));
