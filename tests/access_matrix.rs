@@ -23,7 +23,7 @@ const ROLES: [Who; 4] = [Who::Viewer, Who::Developer, Who::Admin, Who::Reviewer]
 const READ: Allowed = Some([true, true, true, true]);
 /// Developers and admins: versions, create, edit_config, set_test_group, apply, withdraw.
 const BUILD: Allowed = Some([false, true, true, false]);
-/// Admins only: complete_testing, go_live, cancel.
+/// Admins only: complete_testing, go_live, cancel, and plans (set, remove, pause, resume).
 const ADMIN: Allowed = Some([false, false, true, false]);
 /// The super-app side only: approve, reject, and its target apps.
 const REVIEW: Allowed = Some([false, false, false, true]);
@@ -42,6 +42,9 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("GET", "/v1/admin/releases/{id}/history", "", READ),
     ("PUT", "/v1/admin/releases/{id}/config", "", BUILD),
     ("PUT", "/v1/admin/releases/{id}/test-group", "", BUILD),
+    // SPEC §8: plans are the admin's.
+    ("PUT", "/v1/admin/releases/{id}/plan", "", ADMIN),
+    ("DELETE", "/v1/admin/releases/{id}/plan", "", ADMIN),
     ("POST", "/v1/admin/releases/{id}/{action}", "apply", BUILD),
     (
         "POST",
@@ -64,6 +67,8 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ),
     ("POST", "/v1/admin/releases/{id}/{action}", "go_live", ADMIN),
     ("POST", "/v1/admin/releases/{id}/{action}", "cancel", ADMIN),
+    ("POST", "/v1/admin/releases/{id}/{action}", "pause", ADMIN),
+    ("POST", "/v1/admin/releases/{id}/{action}", "resume", ADMIN),
     ("GET", "/v1/admin/explain", "", READ),
     ("GET", "/metrics", "", PUBLIC),
     ("GET", "/openapi.json", "", PUBLIC),
@@ -133,7 +138,7 @@ fn every_role_gets_exactly_what_the_table_permits() {
         }
     }
     assert!(
-        checked >= 4 * 18,
+        checked >= 4 * 22,
         "the matrix covers every protected endpoint ({checked} checks)"
     );
 }

@@ -21,14 +21,40 @@ pub fn assert_etag(reply: &Reply) {
     );
 }
 
-/// Sorted set of a release's `allowed_actions`.
+/// The plan actions of SPEC §8; `plans_http` covers them. These scenarios' releases
+/// have no plan, so of them only `set_plan` can be allowed.
+const PLAN_ACTIONS: [&str; 4] = ["set_plan", "remove_plan", "pause", "resume"];
+
+/// Sorted set of a release's (or a refusal's) SPEC §2 `allowed_actions`.
 pub fn allowed_of(release: &Value) -> BTreeSet<String> {
+    let mut all = all_allowed(release);
+    all.retain(|a| !PLAN_ACTIONS.contains(&a.as_str()));
+    all
+}
+
+fn all_allowed(release: &Value) -> BTreeSet<String> {
     release["allowed_actions"]
         .as_array()
         .unwrap_or_else(|| panic!("no allowed_actions in {release}"))
         .iter()
         .map(|a| a.as_str().unwrap_or_default().to_string())
         .collect()
+}
+
+/// A release without a plan may get one exactly where SPEC §8 says: in production,
+/// before it is live or during grayscale, and outside review.
+#[track_caller]
+fn assert_plan_actions(release: &Value) {
+    let plannable = ["new_version_created", "pilot_testing", "release_preparation", "grayscale_release"];
+    let expected: BTreeSet<String> = (release["plan"].is_null()
+        && release["env"] == "production"
+        && plannable.contains(&release["status"].as_str().unwrap_or_default()))
+    .then(|| "set_plan".to_string())
+    .into_iter()
+    .collect();
+    let mut plan_actions = all_allowed(release);
+    plan_actions.retain(|a| PLAN_ACTIONS.contains(&a.as_str()));
+    assert_eq!(plan_actions, expected, "plan actions of {release}");
 }
 
 pub fn set_of(actions: &[&str]) -> BTreeSet<String> {
@@ -50,6 +76,7 @@ pub fn moved(reply: Reply, status: &str, allowed: &[&str]) -> Value {
         "{}: allowed_actions",
         reply.what
     );
+    assert_plan_actions(&reply.body);
     assert_etag(&reply);
     reply.body
 }
