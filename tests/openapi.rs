@@ -31,7 +31,7 @@ const CLIENT_SPEC: [(&str, &str); 4] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 17] = [
+const ADMIN_SPEC: [(&str, &str); 19] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
@@ -44,6 +44,8 @@ const ADMIN_SPEC: [(&str, &str); 17] = [
     ("POST", "/v1/admin/releases/{id}/{action}"),
     ("PUT", "/v1/admin/releases/{id}/config"),
     ("PUT", "/v1/admin/releases/{id}/test-group"),
+    ("PUT", "/v1/admin/releases/{id}/plan"),
+    ("DELETE", "/v1/admin/releases/{id}/plan"),
     ("GET", "/v1/admin/explain"),
     ("GET", "/metrics"),
     ("GET", "/healthz"),

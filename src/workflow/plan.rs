@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::transition::{at, stay, to};
 use super::{Command, Facts, GoLive, PlanChange, PlanRefusal, RefusalReason, Transition};
-use crate::model::{Plan, PlanSpec, PlanState, Status, Step};
+use crate::model::{Percentage, Plan, PlanSpec, PlanState, Status, Step};
 
 fn refuse(why: PlanRefusal) -> RefusalReason {
     RefusalReason::Plan(why)
@@ -133,8 +133,8 @@ pub(super) fn resume(f: &Facts<'_>) -> Result<Transition, RefusalReason> {
 }
 
 /// How a person's action moves the plan: a manual go-live skips to the last step at or
-/// below the new share and restarts that step's hold; full completes the plan; cancel
-/// ends it. Everything else leaves it as it is.
+/// below the new share and restarts that step's hold; full completes the plan (at its
+/// last step); cancel ends it. Everything else leaves it as it is.
 pub(super) fn follow(
     f: &Facts<'_>,
     command: &Command,

@@ -45,7 +45,12 @@ fn all_allowed(release: &Value) -> BTreeSet<String> {
 /// before it is live or during grayscale, and outside review.
 #[track_caller]
 fn assert_plan_actions(release: &Value) {
-    let plannable = ["new_version_created", "pilot_testing", "release_preparation", "grayscale_release"];
+    let plannable = [
+        "new_version_created",
+        "pilot_testing",
+        "release_preparation",
+        "grayscale_release",
+    ];
     let expected: BTreeSet<String> = (release["plan"].is_null()
         && release["env"] == "production"
         && plannable.contains(&release["status"].as_str().unwrap_or_default()))

@@ -289,7 +289,8 @@ fn plan_message(why: PlanRefusal) -> String {
     match why {
         PlanRefusal::NoPlan => "the release has no plan; set one with PUT …/plan".into(),
         PlanRefusal::Active(state) => format!(
-            "the plan is {}; pause it and wait, or cancel the release, to change it",
+            "the plan is {}; a plan can be replaced or removed before it starts, or once it \
+             is halted, completed or canceled",
             state.as_str()
         ),
         PlanRefusal::NotPending(state) => {

@@ -22,10 +22,14 @@ pub struct RawPlan {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
-    /// Above 0 and below 100, at most 4 decimals.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<f64>)]
-    pub percentage: Option<Percentage>,
+    /// Above 0 and below 100, at most 4 decimals. Read as a plain number, so that a bad
+    /// one is reported with its step.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "as_percentage"
+    )]
+    pub percentage: Option<f64>,
     /// How long the step bakes: `s`, `m`, `h` or `d` units, 1s to 30d.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "30m")]
@@ -58,7 +62,7 @@ impl RawStep {
             (None, None, Some(true)) => Ok(Step::Full),
             (None, None, Some(false)) => Err(format!("steps[{i}].full must be true")),
             (Some(p), Some(hold), None) => {
-                let percentage = GrayscalePercentage::from_percent(p.as_percent())
+                let percentage = GrayscalePercentage::from_percent(p)
                     .map_err(|e| format!("steps[{i}].percentage {}", e.reason))?;
                 let hold = Hold::parse(hold).map_err(|e| format!("steps[{i}].hold {e}"))?;
                 Ok(Step::Grayscale { percentage, hold })
@@ -74,7 +78,7 @@ impl RawStep {
     fn of(step: Step) -> RawStep {
         match step {
             Step::Grayscale { percentage, hold } => RawStep {
-                percentage: Some(percentage.get()),
+                percentage: Some(percentage.get().as_percent()),
                 hold: Some(hold.to_string()),
                 full: None,
             },
@@ -83,6 +87,15 @@ impl RawStep {
                 ..RawStep::default()
             },
         }
+    }
+}
+
+/// Writes a step's share as [`Percentage`] does: whole numbers without a fraction.
+fn as_percentage<S: serde::Serializer>(p: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match p.map(Percentage::from_percent) {
+        Some(Ok(p)) => p.serialize(s),
+        Some(Err(e)) => Err(serde::ser::Error::custom(e)),
+        None => s.serialize_none(),
     }
 }
 
