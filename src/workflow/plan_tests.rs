@@ -496,16 +496,7 @@ fn each_facts(plans: &[(String, Plan)], scope: Scope, mut each: impl FnMut(Strin
                     if !included {
                         continue;
                     }
-                    let facts = Facts {
-                        status,
-                        env: target.env,
-                        percentage,
-                        policy: target.policy,
-                        applied_by: None,
-                        other_in_flight: None,
-                        plan: plan.map(|(_, p)| p),
-                        now: now(),
-                    };
+                    let facts = facts(status, target, percentage, plan.map(|(_, p)| p), now());
                     let name = plan.map_or("none", |(n, _)| n.as_str());
                     let label =
                         format!("[{}] {status} at {percentage:?}, plan {name}", target.label);
@@ -513,6 +504,28 @@ fn each_facts(plans: &[(String, Plan)], scope: Scope, mut each: impl FnMut(Strin
                 }
             }
         }
+    }
+}
+
+/// A release of `target` (never with another in flight, nobody applied).
+fn facts<'a>(
+    status: Status,
+    target: Target,
+    pct: Percentage,
+    plan: Option<&'a Plan>,
+    now: Millis,
+) -> Facts<'a> {
+    let (env, policy) = (target.env, target.policy);
+    let (applied_by, other_in_flight) = (None, None);
+    Facts {
+        status,
+        env,
+        percentage: pct,
+        policy,
+        applied_by,
+        other_in_flight,
+        plan,
+        now,
     }
 }
 
@@ -740,8 +753,8 @@ mod sim {
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
 
-    use super::{MINUTE, commands, comparable, now, oracle, pct, specs};
-    use crate::model::{Actor, Approval, Env, EnvPolicy, Millis, Percentage, Plan, PlanState};
+    use super::{MINUTE, TARGETS, commands, comparable, now, oracle, pct, specs};
+    use crate::model::{Actor, Millis, Percentage, Plan, PlanState};
     use crate::model::{Role, Status, SystemActor};
     use crate::workflow::{Command, Facts, GoLive, PlanChange, decide};
 
@@ -775,20 +788,8 @@ mod sim {
 
     impl Release {
         fn facts(&self) -> Facts<'_> {
-            let policy = EnvPolicy {
-                approval: Approval::Manual,
-                pilot_testing: true,
-            };
-            Facts {
-                status: self.status,
-                env: Env::Production,
-                percentage: self.percentage,
-                policy,
-                applied_by: None,
-                other_in_flight: None,
-                plan: self.plan.as_ref(),
-                now: self.now,
-            }
+            let (status, plan) = (self.status, self.plan.as_ref());
+            super::facts(status, TARGETS[0], self.percentage, plan, self.now)
         }
 
         fn command(&self, op: &Op) -> Option<(Command, Actor)> {
@@ -869,9 +870,12 @@ mod sim {
                 "step after {:?} applied twice",
                 from
             );
-            // Another node that saw the same `from` loses.
+            // Another node that saw the same `from` loses, even once the next step is due.
+            let mut later = self.clone();
+            let due = later.plan.as_ref().and_then(|p| p.next_step_at(later.now));
+            later.now = due.unwrap_or(later.now);
             let (command, actor) = (Command::PlanStep { from }, Actor::System(SystemActor::Plan));
-            let again = decide(&self.facts(), &command, &actor);
+            let again = decide(&later.facts(), &command, &actor);
             prop_assert!(
                 again.is_err(),
                 "step after {:?} repeated: {:?}",
