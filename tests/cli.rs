@@ -166,6 +166,9 @@ fn assert_fails_with(o: &Output, needle: &str) {
     );
 }
 
+#[path = "cli/plan.rs"]
+mod plan;
+
 fn id_of(release: &Value) -> String {
     release["id"].as_u64().expect("a release id").to_string()
 }

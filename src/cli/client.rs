@@ -49,27 +49,52 @@ impl Client {
         finish(&url, response)
     }
 
-    pub(super) fn post(
+    /// A write: `POST` an action, `PUT` or `DELETE` a sub-resource, with `If-Match` when
+    /// given. Answers the release as it is after the write.
+    pub(super) fn write(
         &self,
+        method: Method,
         path: &str,
         body: Option<&Value>,
         if_match: Option<u64>,
     ) -> Result<Value, CliError> {
         let url = format!("{}{path}", self.base);
-        let mut request = self
-            .agent
-            .post(&url)
-            .header("authorization", &self.authorization)
-            .header("accept", "application/json");
-        if let Some(revision) = if_match {
-            request = request.header("if-match", format!("\"{revision}\""));
-        }
-        let response = match body {
-            Some(body) => request.send_json(body),
-            None => request.send_empty(),
+        let send = |request: ureq::RequestBuilder<ureq::typestate::WithBody>| {
+            let request = self.headers(request, if_match);
+            match body {
+                Some(body) => request.send_json(body),
+                None => request.send_empty(),
+            }
+        };
+        let response = match method {
+            Method::Post => send(self.agent.post(&url)),
+            Method::Put => send(self.agent.put(&url)),
+            Method::Delete => self.headers(self.agent.delete(&url), if_match).call(),
         };
         finish(&url, response)
     }
+
+    fn headers<B>(
+        &self,
+        request: ureq::RequestBuilder<B>,
+        if_match: Option<u64>,
+    ) -> ureq::RequestBuilder<B> {
+        let request = request
+            .header("authorization", &self.authorization)
+            .header("accept", "application/json");
+        match if_match {
+            Some(revision) => request.header("if-match", format!("\"{revision}\"")),
+            None => request,
+        }
+    }
+}
+
+/// The HTTP method of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Post,
+    Put,
+    Delete,
 }
 
 /// The token from `GRAYGATE_TOKEN`, refused before any request when unusable.

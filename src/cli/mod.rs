@@ -1,12 +1,14 @@
 //! The operator CLI, `graygate release …`: a blocking client of the admin API (SPEC §4).
 //!
 //! This module owns the `release` subcommand's arguments, the HTTP calls it makes
-//! (`client`) and what it prints (`render`). People get aligned tables. Scripts pass
-//! `--json` and get the API's JSON, pretty-printed. An API error goes to stderr with its code
-//! and message, plus the release's status and allowed actions for a 409, and the command exits
-//! non-zero. The bearer token comes only from `GRAYGATE_TOKEN`. It is never an argument, so it
-//! stays out of shell history and `ps`, and it is never printed. `main.rs` only wires the
-//! subcommand in, with [`ApiOptions`] as global flags that work before or after it.
+//! (`client`) and what it prints (`render`; a release's rollout plan in `plan`). The
+//! `release plan` flags (`--step`, `--window`, SPEC §8) are parsed in `plan_args`. People
+//! get aligned tables. Scripts pass `--json` and get the API's JSON, pretty-printed. An
+//! API error goes to stderr with its code and message, plus the release's status and
+//! allowed actions for a 409, and the command exits non-zero. The bearer token comes only
+//! from `GRAYGATE_TOKEN`. It is never an argument, so it stays out of shell history and
+//! `ps`, and it is never printed. `main.rs` only wires the subcommand in, with
+//! [`ApiOptions`] as global flags that work before or after it.
 //! `graygate hash-token` lives here too (`token`): it prints config for the tokens this
 //! CLI then sends.
 
@@ -21,6 +23,8 @@ use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, 
 
 mod client;
 mod files;
+mod plan;
+mod plan_args;
 mod render;
 mod token;
 
@@ -28,7 +32,8 @@ use files::{read_config, read_test_group};
 
 pub use token::{HashTokenArgs, hash_token};
 
-use client::Client;
+use client::{Client, Method};
+use plan_args::{PlanArgs, plan_call};
 
 /// The environment variable that holds the admin API bearer token.
 pub const TOKEN_VAR: &str = "GRAYGATE_TOKEN";
@@ -92,7 +97,7 @@ enum ReleaseOp {
     Withdraw(Target),
     /// End pilot testing (admin).
     CompleteTesting(Target),
-    /// Go live in production: a grayscale step or full (admin).
+    /// Go live in production: a grayscale step, full, or start the pending plan (admin).
     GoLive {
         #[command(flatten)]
         target: Target,
@@ -101,6 +106,12 @@ enum ReleaseOp {
     },
     /// Cancel a release: the way to roll back (admin).
     Cancel(Target),
+    /// Set or replace a production release's rollout plan, or remove it (admin).
+    Plan(PlanArgs),
+    /// Pause a running plan (admin).
+    Pause(Target),
+    /// Resume a paused or halted plan; the next step is due one hold later (admin).
+    Resume(Target),
 }
 
 #[derive(Debug, Args)]
@@ -160,6 +171,9 @@ struct GoLiveStep {
     /// Serve the release to everyone.
     #[arg(long)]
     full: bool,
+    /// Start the release's pending rollout plan.
+    #[arg(long)]
+    plan: bool,
 }
 
 fn grayscale_percentage(raw: &str) -> Result<Percentage, InvalidValue> {
@@ -215,10 +229,14 @@ pub fn run(api: &ApiOptions, args: &ReleaseArgs) -> Result<(), CliError> {
     let (body, shape) = match call {
         Call::Read { path, query, shape } => (client.get(&path, &query)?, shape),
         Call::Write {
+            method,
             path,
             body,
             if_match,
-        } => (client.post(&path, body.as_ref(), if_match)?, Shape::One),
+        } => (
+            client.write(method, &path, body.as_ref(), if_match)?,
+            Shape::One,
+        ),
     };
     let text = if api.json {
         serde_json::to_string_pretty(&body).map_err(|e| unexpected(200, e))? + "\n"
@@ -241,6 +259,7 @@ enum Call {
     },
     /// Answers the release as it is after the write.
     Write {
+        method: Method,
         path: String,
         body: Option<Value>,
         if_match: Option<u64>,
@@ -255,6 +274,7 @@ impl Call {
             shape,
         };
         let act = |t: &Target, action: &str, body| Call::Write {
+            method: Method::Post,
             path: format!("/{}/{action}", t.id),
             body,
             if_match: t.if_match,
@@ -268,6 +288,7 @@ impl Call {
             ReleaseOp::Show { id } => read(format!("/{id}"), Shape::One),
             ReleaseOp::History { id } => read(format!("/{id}/history"), Shape::History),
             ReleaseOp::Create(c) => Call::Write {
+                method: Method::Post,
                 path: String::new(),
                 body: Some(create_body(c)?),
                 if_match: None,
@@ -281,14 +302,19 @@ impl Call {
             ReleaseOp::CompleteTesting(t) => act(t, "complete_testing", None),
             ReleaseOp::GoLive { target, step } => act(target, "go_live", Some(go_live_body(step))),
             ReleaseOp::Cancel(t) => act(t, "cancel", None),
+            ReleaseOp::Plan(p) => plan_call(p),
+            ReleaseOp::Pause(t) => act(t, "pause", None),
+            ReleaseOp::Resume(t) => act(t, "resume", None),
         })
     }
 }
 
 fn go_live_body(step: &GoLiveStep) -> Value {
+    // clap admits exactly one of the three flags.
     match step.percentage {
-        Some(p) if !step.full => json!({ "type": "grayscale", "percentage": p }),
-        _ => json!({ "type": "full" }),
+        Some(p) => json!({ "type": "grayscale", "percentage": p }),
+        None if step.plan => json!({ "type": "plan" }),
+        None => json!({ "type": "full" }),
     }
 }
 

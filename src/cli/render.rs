@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::plan::Plan;
 use super::{ApiFailure, TOKEN_VAR};
 
 /// The fields of the API's release representation (SPEC §4) that a person reads.
@@ -23,6 +24,9 @@ pub(super) struct Release {
     config: Value,
     test_group_size: u64,
     allowed_actions: Vec<String>,
+    /// The rollout plan; null (or absent, from an older gateway) when none.
+    #[serde(default)]
+    plan: Option<Plan>,
     revision: u64,
     created_at: String,
     updated_at: String,
@@ -86,7 +90,7 @@ pub(super) fn releases(releases: &[Release]) -> String {
 }
 
 pub(super) fn release(r: &Release) -> String {
-    let lines = [
+    let mut lines = vec![
         ("release", r.id.to_string()),
         ("mini program", format!("{} {}", r.mini_program, r.version)),
         ("target", format!("{}/{}", r.app, r.env)),
@@ -100,11 +104,19 @@ pub(super) fn release(r: &Release) -> String {
         ("created", r.created_at.clone()),
         ("updated", r.updated_at.clone()),
     ];
+    // Without a plan nothing is added, so the output stays what it was before plans.
+    if let Some(plan) = &r.plan {
+        lines.extend(plan.lines());
+    }
     let rows: Vec<Vec<String>> = lines
         .into_iter()
         .map(|(label, value)| vec![label.to_string(), value])
         .collect();
-    table(&[], &rows)
+    let mut out = table(&[], &rows);
+    if let Some(plan) = &r.plan {
+        out.push_str(&plan.steps_table());
+    }
+    out
 }
 
 pub(super) fn history(entries: &[HistoryEntry]) -> String {
@@ -134,7 +146,7 @@ pub(super) fn history(entries: &[HistoryEntry]) -> String {
 }
 
 /// Left-aligned columns two spaces apart; `headers` may be empty for label/value lines.
-fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+pub(super) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
     let header: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
     let all: Vec<&Vec<String>> = std::iter::once(&header)
         .filter(|h| !h.is_empty())
@@ -251,6 +263,25 @@ mod tests {
         let out = release(&sample("full_release", 0.0));
         assert!(out.contains("allowed actions  go_live, cancel\n"));
         assert!(out.contains("share            full\n"));
+        assert!(!out.contains("plan"), "{out}");
+    }
+
+    #[test]
+    fn one_release_with_a_plan_lists_its_steps_after_the_labels() {
+        let mut r = sample("grayscale_release", 1.0);
+        r.plan = serde_json::from_value(json!({
+            "steps": [{"percentage": 1, "hold": "1h"}, {"full": true}], "window": null,
+            "state": "paused", "step": 0, "next_step_at": null, "reason": null,
+        }))
+        .ok();
+        let out = release(&r);
+        assert!(
+            out.contains("plan             paused (step 1 of 2)\n"),
+            "{out}"
+        );
+        assert!(out.contains("window           any time\n"), "{out}");
+        let steps = out.lines().skip_while(|l| !l.contains("STEP"));
+        assert_eq!(steps.count(), 3, "{out}");
     }
 
     #[test]
