@@ -197,7 +197,7 @@ pub enum PlanRefusal {
     NotPending(PlanState),
     /// Every step of the plan is at or below the current percentage.
     NoStepAbove(Percentage),
-    /// Only a running (or waiting) plan can be paused, or take a step.
+    /// Only a running plan can take a step; a running or waiting one can be paused.
     NotRunning(PlanState),
     /// Only a paused or halted plan can be resumed.
     NotPaused(PlanState),

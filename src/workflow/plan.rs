@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::transition::{at, stay, to};
 use super::{Command, Facts, GoLive, PlanChange, PlanRefusal, RefusalReason, Transition};
-use crate::model::{Percentage, Plan, PlanSpec, PlanState, Status, Step};
+use crate::model::{Plan, PlanSpec, PlanState, Status, Step};
 
 fn refuse(why: PlanRefusal) -> RefusalReason {
     RefusalReason::Plan(why)
@@ -89,22 +89,29 @@ fn apply_step(f: &Facts<'_>, plan: &Plan, i: usize) -> Transition {
 }
 
 /// The plan with step `i` applied at `f.now`: a running plan holds for the step's hold,
-/// a paused or halted one waits for a person, and the last step completes it.
+/// a paused or halted one waits for a person (a halted one keeps saying why), and the
+/// last step completes it.
 fn at_step(f: &Facts<'_>, plan: &Plan, i: usize, state: PlanState) -> Plan {
-    let completed = plan.spec.completes_at(i);
-    let running = state == PlanState::Running && !completed;
+    let state = if plan.spec.completes_at(i) {
+        PlanState::Completed
+    } else {
+        state
+    };
     let hold = plan.spec.steps()[i].hold();
     Plan {
-        state: if completed {
-            PlanState::Completed
-        } else {
-            state
-        },
+        state,
         step: Some(i),
-        hold_until: hold.filter(|_| running).map(|h| f.now + h.millis()),
-        reason: None,
+        hold_until: hold
+            .filter(|_| state == PlanState::Running)
+            .map(|h| f.now + h.millis()),
+        reason: plan.reason.clone().filter(|_| explains(state)),
         ..plan.clone()
     }
+}
+
+/// Whether a plan in `state` carries a `reason` (SPEC §8: why it is halted or waiting).
+fn explains(state: PlanState) -> bool {
+    matches!(state, PlanState::Halted | PlanState::WaitingForData)
 }
 
 pub(super) fn pause(f: &Facts<'_>) -> Result<Transition, RefusalReason> {
@@ -116,6 +123,7 @@ pub(super) fn pause(f: &Facts<'_>) -> Result<Transition, RefusalReason> {
     let paused = Plan {
         state: PlanState::Paused,
         hold_until: None,
+        reason: None,
         ..plan.clone()
     };
     Ok(with_plan(stay(f), paused))
@@ -133,8 +141,8 @@ pub(super) fn resume(f: &Facts<'_>) -> Result<Transition, RefusalReason> {
 }
 
 /// How a person's action moves the plan: a manual go-live skips to the last step at or
-/// below the new share and restarts that step's hold; full completes the plan (at its
-/// last step); cancel ends it. Everything else leaves it as it is.
+/// below the new share and restarts that step's hold; full completes the plan; cancel
+/// ends it. Everything else leaves it as it is.
 pub(super) fn follow(
     f: &Facts<'_>,
     command: &Command,
@@ -147,6 +155,7 @@ pub(super) fn follow(
     let ended = |state| Plan {
         state,
         hold_until: None,
+        reason: None,
         ..plan.clone()
     };
     match command {

@@ -98,7 +98,7 @@ fn going_live(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRea
         C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
         C::Pause => plan::pause(f),
         C::Resume => plan::resume(f),
-        C::PlanStep { from } => plan::step(f, *from),
+        C::PlanStep { from } => production_only(f).and_then(|()| plan::step(f, *from)),
         C::EditConfig(_)
         | C::SetTestGroup(_)
         | C::Apply
