@@ -5,20 +5,22 @@
 //! - [`bucket`]: the "gr1" bucketing spec and nothing else.
 //! - [`model`]: the domain: validated values (ids, salts, environments, percentages,
 //!   statuses and what each serves, actions, roles and actors, policies) and the records
-//!   (target apps, versions, releases, test groups, history entries).
+//!   (target apps, versions, releases, test groups, rollout plans, history entries).
 //! - [`workflow`]: the one pure release state machine, `(status, command) -> Transition`,
-//!   and the permission table.
+//!   what each action does to a rollout plan, and the permission table.
 //! - [`metrics`]: the Prometheus registry and the handles the hot path increments.
 //! - [`snapshot`]: the immutable routing table the hot path answers from: resolve and
 //!   explain for a [`snapshot::Subject`], precomputed answers.
 //! - [`store`]: durable storage behind one trait; embedded (redb) and Redis backends.
 //! - [`control`]: decide → commit through the store → apply to the in-memory replica →
-//!   publish a new snapshot, for people and the gateway's own actors alike.
+//!   publish a new snapshot, for people and the gateway's own actors alike; the plan
+//!   scheduler every node runs, with an injected clock.
 //! - [`health`]: what `/readyz` reports.
 //! - [`config`]: the TOML file, `GRAYGATE_*` overrides, validation with key paths.
 //! - [`http`]: both listeners: the client API (snapshot only), the admin API with its
 //!   access table and views, the one error map, the OpenAPI description.
-//! - [`server`]: start-up, the store sync loop and graceful shutdown.
+//! - [`server`]: start-up, the store sync loop, the plan scheduler task and graceful
+//!   shutdown.
 //! - [`cli`]: `graygate release …` and `hash-token`, the operator CLI over the admin API.
 #![forbid(unsafe_code)]
 #![cfg_attr(
