@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::common::{Gateway, Namespace, Options, StoreSpec, Who, redis_url};
+use crate::common::{Gateway, Namespace, Options, RedisServer, StoreSpec, Who, redis_url};
 use crate::support::*;
 
 /// A node on `ns`, also checking the store's revision every second.
@@ -73,4 +73,32 @@ fn two_nodes_apply_each_step_exactly_once() {
         .map(|n| metric(n, series).unwrap_or(0.0))
         .sum();
     assert_eq!(applied, 4.0, "applied steps over both nodes");
+}
+
+/// While Redis is down no step can be committed, so none is applied (the node counts the
+/// attempts as errors); once Redis is back the due step lands, once, and the plan goes on.
+#[test]
+fn no_step_lands_while_redis_is_down_and_the_plan_resumes_after() {
+    let test = "no_step_lands_while_redis_is_down_and_the_plan_resumes_after";
+    let Some(mut redis) = RedisServer::for_test(test) else {
+        return;
+    };
+    let ns = Namespace::fresh(&redis.url(), "plans-outage");
+    let a = node(&ns);
+    let r = prepared(&a, MP, "1.0.0");
+    let plan = plan_of(&[(1.0, "1s"), (5.0, "1s")], true);
+    status_is(r.put_plan(Who::Admin, &plan), "release_preparation");
+    status_is(r.start_plan(), "grayscale_release");
+    redis.kill();
+    std::thread::sleep(Duration::from_secs(3));
+    let during = r.get();
+    assert_eq!(during["percentage"], 1, "no step without a store: {during}");
+    assert_plan(&during["plan"], "running", Some(0));
+    let failed = metric(&a, r#"graygate_plan_steps_total{outcome="error"}"#).unwrap_or(0.0);
+    assert!(failed >= 1.0, "the due step was tried and failed: {failed}");
+    redis.restart();
+    let done = r.wait_for_status("full_release", Duration::from_secs(10) + 3 * SLACK);
+    assert_plan(&done["plan"], "completed", Some(2));
+    let steps = r.go_lives();
+    assert_each_step_once(&steps, &[Some(1.0), Some(5.0), None], 1);
 }
