@@ -370,11 +370,12 @@ impl Metrics {
         self.store.errors.with_label_values(&[op]).inc();
     }
 
-    /// A commit tried again; `reason` is `stale_base` or `conflict`.
+    /// An automatic plan step; `outcome` is `applied`, `skipped` or `error`.
     pub fn plan_step(&self, outcome: &str) {
         self.plan.step(outcome);
     }
 
+    /// A commit tried again; `reason` is `stale_base` or `conflict`.
     pub fn commit_retry(&self, reason: &str) {
         self.store.retries.with_label_values(&[reason]).inc();
     }
