@@ -30,7 +30,7 @@
 //!
 //! This is the two-sided normal-mixture boundary of Howard, Ramdas, McAuliffe & Sekhon
 //! (2021), "Time-uniform, nonparametric, nonasymptotic confidence sequences", *Annals of
-//! Statistics* 49(2) (the conjugate normal mixture, §3.2 and Table 1), applied to the
+//! Statistics* 49(2) (its conjugate normal-mixture boundary), applied to the
 //! score `S = I·(Δ̂ − Δ)` with intrinsic time `I`. Written as a test of `Δ = θ` it is the
 //! mixture SPRT of Johari, Pekelis & Walsh (2022), "Always valid inference: continuous
 //! monitoring of A/B tests", *Operations Research* 70(3), with mixing variance
@@ -42,8 +42,8 @@
 //! Both arms' counts only grow, and how many reports each arm gets does not depend on
 //! their outcomes (traffic is split by bucket). Then the efficient estimates `Δ̂_k` at
 //! any sequence of looks have the *canonical joint distribution* of Jennison & Turnbull
-//! (2000), *Group Sequential Methods with Applications to Clinical Trials*, §3.5 and
-//! ch. 11: `Cov(Δ̂_j, Δ̂_k) = V_k` for `j ≤ k`, because `Cov(p̂_{c,j}, p̂_{c,k}) =
+//! (2000), *Group Sequential Methods with Applications to Clinical Trials*:
+//! `Cov(Δ̂_j, Δ̂_k) = V_k` for `j ≤ k`, because `Cov(p̂_{c,j}, p̂_{c,k}) =
 //! σ_c²/n_{c,k}` when `n_{c,j} ≤ n_{c,k}` (and likewise for the control). So `S` has
 //! independent increments with variance `I`: it is Brownian motion in information time,
 //! whatever the ratio of the arm sizes, and the ratio may change as the plan's share
