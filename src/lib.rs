@@ -8,6 +8,7 @@
 //!   (target apps, versions, releases, test groups, rollout plans, history entries).
 //! - [`workflow`]: the one pure release state machine, `(status, command) -> Transition`,
 //!   what each action does to a rollout plan, and the permission table.
+//! - [`guard`]: the guarded rollout's sequential test: pure statistics, no I/O, no clock.
 //! - [`metrics`]: the Prometheus registry and the handles the hot path increments.
 //! - [`snapshot`]: the immutable routing table the hot path answers from: resolve and
 //!   explain for a [`snapshot::Subject`], precomputed answers.
@@ -32,6 +33,7 @@ pub mod bucket;
 pub mod cli;
 pub mod config;
 pub mod control;
+pub mod guard;
 pub mod health;
 pub mod http;
 pub mod metrics;
