@@ -168,11 +168,12 @@ fn the_hand_table_covers_exactly_the_documented_routes() {
         .iter()
         .map(|(method, path, _, _)| (method.to_string(), path.to_string()))
         .collect();
-    // The document also describes the client listener's resolve routes, which take no
-    // token (`resolve_http` checks they are served on the client listener only).
+    // The document also describes the client listener's resolve and report routes, which
+    // take no token (`resolve_http` and `guard_http` check they are on the client listener
+    // only).
     let admin: BTreeSet<(String, String)> = operations(&doc)
         .into_iter()
-        .filter(|(_, path)| path != "/v1/resolve")
+        .filter(|(_, path)| path != "/v1/resolve" && path != "/v1/report")
         .collect();
     assert_eq!(
         table, admin,

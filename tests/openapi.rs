@@ -24,9 +24,10 @@ use schema::Doc;
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "DELETE", "PATCH"];
 
-const CLIENT_SPEC: [(&str, &str); 4] = [
+const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/v1/resolve"),
     ("POST", "/v1/resolve"),
+    ("POST", "/v1/report"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 ];

@@ -35,6 +35,7 @@ pub mod listener;
 pub mod openapi;
 mod params;
 mod query;
+pub mod report;
 
 use auth::Auth;
 pub use client_api::ClientState;
@@ -180,6 +181,7 @@ fn harden(router: Router, limits: &LimitsConfig, metrics: &Metrics) -> Router {
 pub fn client_routes() -> OpenApiRouter<ClientState> {
     OpenApiRouter::default()
         .routes(routes!(client_api::resolve, client_api::resolve_batch))
+        .routes(routes!(report::report))
         .routes(routes!(healthz))
         .routes(routes!(readyz))
 }

@@ -16,9 +16,11 @@ use prometheus::{
 use crate::model::{Channel, Env};
 
 mod plan;
+mod report;
 mod served;
 
 pub use plan::PlanSeries;
+pub use report::{DropReason, ReportCounters, ReportSeries};
 pub use served::ServedCounter;
 use served::ServedVec;
 
@@ -46,6 +48,7 @@ pub struct Series {
     pub store: StoreSeries,
     pub admin: AdminSeries,
     pub plan: PlanSeries,
+    pub reports: ReportSeries,
 }
 
 /// The hot path: answers by channel, their latency, and answers per served version.
@@ -280,6 +283,7 @@ impl Metrics {
             store: StoreSeries::new(&r),
             admin: AdminSeries::new(&r),
             plan: PlanSeries::new(&r),
+            reports: ReportSeries::new(&r),
             registry,
         };
         Metrics(std::sync::Arc::new(series))
@@ -290,6 +294,7 @@ impl Metrics {
         let mut out = Vec::with_capacity(16 * 1024);
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
         self.resolve.served.render(&mut out);
+        self.reports.render(&mut out);
         out
     }
 
@@ -319,6 +324,7 @@ impl Metrics {
 
     /// Drops the per-version series of a release that no longer serves.
     pub fn forget_served(&self, app: &str, env: Env, mp: &str, version: &str) {
+        self.reports.forget(app, env, mp, version);
         for channel in [Channel::Pilot, Channel::Grayscale, Channel::Full] {
             self.resolve.served.remove_label_values(&[
                 app,

@@ -82,7 +82,7 @@ impl fmt::Display for Status {
 }
 
 /// Which rule of SPEC §3 picked the version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Pilot,

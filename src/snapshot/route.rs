@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::Subject;
 use crate::bucket;
-use crate::metrics::{Metrics, ServedCounters};
+use crate::metrics::{Metrics, ReportCounters, ServedCounters};
 use crate::model::{Channel, Release, ReleaseId, Serving, TestGroup};
 
 /// One release as served on one channel, with its response fragment ready.
@@ -20,6 +20,8 @@ pub struct Served {
     pub fragment: Bytes,
     /// `served_total` and `resolve_requests_total` series of this answer, bound in advance.
     pub counters: ServedCounters,
+    /// `reports_total` of this release on this channel: what clients report of it.
+    pub reports: ReportCounters,
 }
 
 /// The in-flight release of a route that serves some users: its pilot test group and,
@@ -71,7 +73,9 @@ fn fragment(input: &ReleaseInput<'_>, channel: Channel) -> Bytes {
 
 fn served(input: &ReleaseInput<'_>, channel: Channel, metrics: &Metrics) -> Served {
     let r = input.release;
+    let (app, mp, version) = (r.app.as_str(), r.mini_program.as_str(), r.version.as_str());
     Served {
+        reports: metrics.reports.counters(app, r.env, mp, version, channel),
         release_id: r.id,
         version: r.version.as_str().into(),
         channel,
@@ -126,6 +130,25 @@ impl Route {
             pilot: served(input, Channel::Pilot, metrics),
             grayscale: served(input, Channel::Grayscale, metrics),
         });
+    }
+
+    /// What serves `release_id` on `channel` here, if it does: where its reports count.
+    /// Pilot serves only with a test group, grayscale only while the share is above zero.
+    pub fn serving(&self, release_id: ReleaseId, channel: Channel) -> Option<&Served> {
+        let served = match channel {
+            Channel::Pilot => self
+                .in_flight
+                .as_ref()
+                .filter(|f| f.test_group.is_some())
+                .map(|f| &f.pilot),
+            Channel::Grayscale => self
+                .in_flight
+                .as_ref()
+                .filter(|f| f.threshold > 0)
+                .map(|f| &f.grayscale),
+            Channel::Full => self.full.as_ref(),
+        };
+        served.filter(|s| s.release_id == release_id)
     }
 
     /// SPEC §3 in order: pilot, grayscale, full.

@@ -224,6 +224,11 @@ fn real_responses_match_the_documented_schemas() {
                        "mini_programs": ["mp-a", "mp-b"]});
     d.client("POST", "/v1/resolve", named, 200);
     d.client("POST", "/v1/resolve", json!({"app": "superapp-a"}), 400);
+    let report = json!({"app": "superapp-a", "env": "production", "events": [
+        {"mini_program": "mp-a", "release_id": 1, "channel": "pilot", "outcome": "ok", "count": 3},
+        {"mini_program": "mp-b", "release_id": 9, "channel": "full", "outcome": "error"}]});
+    d.client("POST", "/v1/report", report, 202);
+    d.client("POST", "/v1/report", json!({"app": "superapp-a"}), 400);
     let huge = gw
         .client("POST", "/v1/resolve")
         .body(vec![b' '; 300 * 1024]);

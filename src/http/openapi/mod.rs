@@ -41,7 +41,7 @@ graygate is a grayscale rollout gateway for mini programs (SPEC §4). It listens
 ports, and the operations here are grouped by listener:
 
 - **client** listener (`server.client_listen`, default `127.0.0.1:8080`): tag `client` \
-  (`/v1/resolve`) and tag `health`. No authentication.
+  (`/v1/resolve`, `/v1/report`) and tag `health`. No authentication.
 - **admin** listener (`server.admin_listen`, default `127.0.0.1:8081`): tag `admin` (the \
   admin API with bearer tokens, `/metrics`, `/openapi.json`) and tag `health`.
 

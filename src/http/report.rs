@@ -1,0 +1,140 @@
+//! `POST /v1/report` (SPEC §9): super-app clients report how the versions they loaded
+//! behaved. The whole request is validated before anything counts; then each event is
+//! counted on the counters the snapshot bound to the release it names, or dropped (and
+//! counted as dropped) when that release does not serve on that channel of that route.
+//! A report costs a route lookup and two atomic adds per event: no lock, no allocation.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::body::Body;
+use super::client_api::ClientState;
+use super::error::{ClientError, ErrorBody};
+use super::json::Json;
+use crate::metrics::{DropReason, Metrics};
+use crate::model::{Channel, Env, InvalidValue, ReleaseId, check_ident};
+use crate::snapshot::Snapshot;
+
+/// The most events one report may carry.
+pub const MAX_EVENTS: usize = 100;
+/// The largest `count` of one event.
+pub const MAX_COUNT: u64 = 1_000;
+
+/// A batch of health events from one client, for one release target.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"app": "superapp-a", "env": "production", "events": [
+    {"mini_program": "mp-coupons", "release_id": 2, "channel": "grayscale", "outcome": "ok", "count": 12},
+    {"mini_program": "mp-coupons", "release_id": 2, "channel": "grayscale", "outcome": "error"}]}))]
+pub struct ReportRequest {
+    #[schema(value_type = crate::model::AppId)]
+    app: String,
+    env: Env,
+    /// 1–100 events.
+    events: Vec<ReportEvent>,
+}
+
+/// How one loaded version behaved, `count` times (1–1,000, default 1).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportEvent {
+    #[schema(value_type = crate::model::MiniProgramId)]
+    mini_program: String,
+    /// As resolve answered it.
+    #[schema(value_type = u64)]
+    release_id: ReleaseId,
+    /// As resolve answered it.
+    channel: Channel,
+    outcome: ReportOutcome,
+    #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 1000, default = 1)]
+    count: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+/// `ok`: launched and ran; `error`: failed to load, crashed, or threw an uncaught error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportOutcome {
+    Ok,
+    Error,
+}
+
+/// How many events were counted and how many dropped.
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct ReportAccepted {
+    pub accepted: usize,
+    pub dropped: usize,
+}
+
+/// Report how loaded versions behaved (client listener).
+///
+/// Events naming a release that does not serve on that channel of that route are dropped
+/// and counted in `graygate_reports_dropped_total`, never stored. A bad field answers 400
+/// and nothing of the request counts.
+#[utoipa::path(post, path = "/v1/report", tag = "client",
+    request_body = ReportRequest,
+    responses(
+        (status = 202, description = "Counted and dropped events", body = ReportAccepted),
+        (status = 400, description = "`invalid_parameter`, `invalid_body`", body = ErrorBody),
+    ))]
+pub async fn report(State(s): State<ClientState>, body: Body<ReportRequest>) -> Response {
+    match parse(&body) {
+        Ok(request) => {
+            let answer = count(&s.snapshot.load(), &s.metrics, &request);
+            (StatusCode::ACCEPTED, Json(answer)).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn parse(body: &Body<ReportRequest>) -> Result<ReportRequest, ClientError> {
+    let request = body.parse()?;
+    check_ident("app", &request.app)?;
+    if request.events.is_empty() || request.events.len() > MAX_EVENTS {
+        let why = format!("must hold 1 to {MAX_EVENTS} events");
+        return Err(InvalidValue::new("events", why).into());
+    }
+    for (i, event) in request.events.iter().enumerate() {
+        check_ident("mini_program", &event.mini_program).map_err(|e| {
+            InvalidValue::new("events", format!("entry {i}: mini_program {}", e.reason))
+        })?;
+        if !(1..=MAX_COUNT).contains(&event.count) {
+            let why = format!("entry {i}: count must be from 1 to {MAX_COUNT}");
+            return Err(InvalidValue::new("events", why).into());
+        }
+    }
+    Ok(request)
+}
+
+/// Counts each event on the release it names, or drops it.
+fn count(snapshot: &Snapshot, metrics: &Metrics, request: &ReportRequest) -> ReportAccepted {
+    let mut answer = ReportAccepted {
+        accepted: 0,
+        dropped: 0,
+    };
+    for event in &request.events {
+        let Some(route) = snapshot.route(&request.app, request.env, &event.mini_program) else {
+            metrics.reports.dropped(DropReason::UnknownRoute, 1);
+            answer.dropped += 1;
+            continue;
+        };
+        let Some(served) = route.serving(event.release_id, event.channel) else {
+            metrics.reports.dropped(DropReason::NotServing, 1);
+            answer.dropped += 1;
+            continue;
+        };
+        match event.outcome {
+            ReportOutcome::Ok => served.reports.ok.add(event.count),
+            ReportOutcome::Error => served.reports.error.add(event.count),
+        }
+        answer.accepted += 1;
+    }
+    answer
+}
