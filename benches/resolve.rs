@@ -129,6 +129,7 @@ impl Input {
             release: &self.release,
             package_url: &self.package_url,
             test_group,
+            tally: Default::default(),
         }
     }
 }

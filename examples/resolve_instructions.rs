@@ -59,6 +59,7 @@ fn main() {
             release: r,
             package_url: "https://cdn.example.com/p.zip",
             test_group: Some(Arc::clone(&group)),
+            tally: Default::default(),
         };
         let route = match r.status {
             Status::FullRelease => Route::build(Some(input), None, &metrics),

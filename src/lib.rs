@@ -9,6 +9,8 @@
 //! - [`workflow`]: the one pure release state machine, `(status, command) -> Transition`,
 //!   what each action does to a rollout plan, and the permission table.
 //! - [`guard`]: the guarded rollout's sequential test: pure statistics, no I/O, no clock.
+//! - [`reports`]: per-release tallies of client health reports, bound by the snapshot and
+//!   drained into the store's cluster-wide totals.
 //! - [`metrics`]: the Prometheus registry and the handles the hot path increments.
 //! - [`snapshot`]: the immutable routing table the hot path answers from: resolve and
 //!   explain for a [`snapshot::Subject`], precomputed answers.
@@ -38,6 +40,7 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod model;
+pub mod reports;
 pub mod server;
 pub mod snapshot;
 pub mod store;

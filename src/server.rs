@@ -149,6 +149,10 @@ impl Server {
             self.check_every,
             stopped(stop_rx.clone()),
         ));
+        let flush = tokio::spawn(report_flush_loop(
+            Arc::clone(&self.control),
+            stopped(stop_rx.clone()),
+        ));
         // Every node runs the plan scheduler; the store lets one node's step land.
         let scheduler = tokio::spawn(crate::control::scheduler::run(
             Arc::clone(&self.control),
@@ -171,6 +175,10 @@ impl Server {
         let _ = stop_tx.send(true);
         let drained = tokio::time::timeout(self.grace, async { (client.await, admin.await) }).await;
         sync.abort();
+        // The flush loop sends what was counted since its last round, then stops.
+        if tokio::time::timeout(self.grace, flush).await.is_err() {
+            tracing::warn!("the last report flush did not finish within the grace period");
+        }
         // The scheduler stops at the signal; a step it is committing finishes first.
         if tokio::time::timeout(self.grace, scheduler).await.is_err() {
             tracing::warn!("the plan scheduler did not stop within the grace period");
@@ -184,6 +192,30 @@ impl Server {
                 tracing::warn!(grace = ?self.grace, "requests still running after the grace period; exiting");
                 Ok(())
             }
+        }
+    }
+}
+
+/// How often each node adds its report counts to the store's totals (SPEC §9: at least
+/// once a second); a node that dies loses at most this much.
+const REPORT_FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Sends this node's report counts to the store every [`REPORT_FLUSH_EVERY`], and once
+/// more when `stop` completes.
+async fn report_flush_loop(control: Arc<Control>, stop: impl Future<Output = ()>) {
+    let mut tick = tokio::time::interval(REPORT_FLUSH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(stop);
+    loop {
+        let last = tokio::select! {
+            () = &mut stop => true,
+            _ = tick.tick() => false,
+        };
+        if let Err(e) = control.flush_reports().await {
+            tracing::warn!(error = %e, "report counts not flushed; kept for the next round");
+        }
+        if last {
+            return;
         }
     }
 }

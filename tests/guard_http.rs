@@ -6,3 +6,5 @@ mod common;
 
 #[path = "guard_http/reports.rs"]
 mod reports;
+#[path = "guard_http/totals.rs"]
+mod totals;

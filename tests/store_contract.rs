@@ -5,6 +5,8 @@
 mod common;
 #[path = "store_contract/outcomes.rs"]
 mod outcomes;
+#[path = "store_contract/reports.rs"]
+mod reports;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -248,12 +250,18 @@ async fn embedded_store_keeps_the_contract() {
     let store = Arc::new(EmbeddedStore::open(&path).expect("open"));
     contract(store.clone()).await;
     one_writer_wins(store.clone(), store.clone()).await;
+    reports::report_totals(store.clone(), store.clone()).await;
     let fresh = EmbeddedStore::open(&dir.path().join("outcomes.db")).expect("open");
     outcomes::commit_outcomes(Arc::new(fresh)).await;
     let before = store.load().await.expect("load");
     drop(store);
     let reopened = EmbeddedStore::open(&path).expect("reopen");
     let after = reopened.load().await.expect("load");
+    let kept = reopened
+        .reports(41)
+        .await
+        .expect("report totals after reopening");
+    assert_eq!(kept.candidate.ok, 150, "report totals are durable");
     assert_eq!(after.revision, before.revision);
     assert_eq!(
         after.releases, before.releases,
@@ -325,6 +333,7 @@ async fn redis_store_keeps_the_contract() {
     let store = Arc::new(RedisStore::connect(&url, &ns).await.expect("connect"));
     contract(store.clone()).await;
     let other = Arc::new(RedisStore::connect(&url, &ns).await.expect("connect"));
+    reports::report_totals(store.clone(), other.clone()).await;
     one_writer_wins(store, other).await;
     drop_namespace(&url, &ns).await;
     let ns = fresh_namespace();

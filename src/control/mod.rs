@@ -18,6 +18,7 @@ use crate::model::{
     Actor, AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramVersion, ReleaseId, Role, Salt,
     Status, TargetApp,
 };
+use crate::reports::Tallies;
 use crate::snapshot::{RouteKey, SnapshotCell};
 use crate::store::{Batch, Store, StoreError};
 use crate::workflow::{Command, WorkflowError};
@@ -71,6 +72,9 @@ pub struct Control {
     snapshot: Arc<SnapshotCell>,
     metrics: Metrics,
     clock: Arc<dyn Clock>,
+    /// Report tallies of in-flight releases, bound into each snapshot, drained by
+    /// [`Control::flush_reports`].
+    tallies: Arc<Tallies>,
     /// Signalled on every change to the replica, local or caught up: the scheduler's
     /// due times may have moved. One waiter, so a signal with nobody waiting is kept.
     changed: Notify,
@@ -104,6 +108,7 @@ impl Control {
             snapshot,
             metrics,
             clock,
+            tallies: Arc::default(),
             changed: Notify::new(),
         };
         {
@@ -228,7 +233,7 @@ impl Control {
 
     /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
     fn publish(&self, state: &Replica, changed: BTreeSet<RouteKey>) {
-        publish::publish(state, changed, &self.snapshot, &self.metrics);
+        publish::publish(state, changed, &self.snapshot, &self.metrics, &self.tallies);
         self.changed.notify_one();
     }
 }
@@ -251,5 +256,32 @@ fn log_batch(batch: &Batch) {
     }
     for v in &batch.records.versions {
         tracing::info!(actor = %v.created_by, mini_program = %v.mini_program, version = %v.version, revision = v.revision, "version uploaded");
+    }
+}
+
+impl Control {
+    /// Sends the report counts since the last flush to the store's cluster-wide totals;
+    /// counts the store does not take are kept for the next flush.
+    pub async fn flush_reports(&self) -> Result<usize, ControlError> {
+        let deltas = self.tallies.drain();
+        if deltas.is_empty() {
+            return Ok(0);
+        }
+        let n = deltas.len();
+        if let Err(e) = self.store.add_reports(deltas.clone()).await {
+            self.tallies.put_back(&deltas);
+            self.metrics.store_error("add_reports");
+            return Err(e.into());
+        }
+        Ok(n)
+    }
+
+    /// The cluster-wide report totals of `release`, as of the last flush of every node.
+    pub async fn report_totals(
+        &self,
+        release: ReleaseId,
+    ) -> Result<crate::reports::ArmCounts, ControlError> {
+        let totals = self.store.reports(release).await;
+        Ok(totals.inspect_err(|_| self.metrics.store_error("reports"))?)
     }
 }

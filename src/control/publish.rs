@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::replica::Replica;
 use crate::metrics::Metrics;
 use crate::model::Release;
+use crate::reports::{ReleaseTally, Tallies};
 use crate::snapshot::{ReleaseInput, Route, RouteKey, SnapshotCell};
 
 /// Rebuilds the changed routes, swaps in a new snapshot and updates the rollout series.
@@ -17,6 +18,7 @@ pub fn publish(
     changed: BTreeSet<RouteKey>,
     cell: &SnapshotCell,
     metrics: &Metrics,
+    tallies: &Tallies,
 ) {
     let started = Instant::now();
     let old = cell.load();
@@ -24,7 +26,7 @@ pub fn publish(
     let changes = changed
         .into_iter()
         .map(|key| {
-            let route = build_route(state, &key, metrics);
+            let route = build_route(state, &key, metrics, tallies);
             let before = old.route(key.app.as_str(), key.env, key.mini_program.as_str());
             retired.note(&key, before.map(|r| &**r), route.as_ref());
             if let Some(f) = route.as_ref().and_then(|r| r.in_flight.as_ref()) {
@@ -92,12 +94,20 @@ impl Retired {
     }
 }
 
-/// What one route serves in `state`: its current full release and its in-flight release.
-fn build_route(state: &Replica, key: &RouteKey, metrics: &Metrics) -> Option<Route> {
+/// What one route serves in `state`: its current full release and its in-flight release,
+/// which counts its reports on its tally.
+fn build_route(
+    state: &Replica,
+    key: &RouteKey,
+    metrics: &Metrics,
+    tallies: &Tallies,
+) -> Option<Route> {
     let full = state
         .current_full(key)
-        .and_then(|r| release_input(state, r));
-    let in_flight = state.in_flight(key).and_then(|r| release_input(state, r));
+        .and_then(|r| release_input(state, r, Arc::default()));
+    let in_flight = state
+        .in_flight(key)
+        .and_then(|r| release_input(state, r, tallies.bind(r.id)));
     Route::build(full, in_flight, metrics)
 }
 
@@ -111,7 +121,11 @@ fn served_versions(route: &Route) -> Vec<String> {
     in_flight.into_iter().chain(full).collect()
 }
 
-fn release_input<'a>(state: &'a Replica, r: &'a Release) -> Option<ReleaseInput<'a>> {
+fn release_input<'a>(
+    state: &'a Replica,
+    r: &'a Release,
+    tally: Arc<ReleaseTally>,
+) -> Option<ReleaseInput<'a>> {
     let version = state
         .versions
         .get(&(r.mini_program.clone(), r.version.clone()))?;
@@ -119,5 +133,6 @@ fn release_input<'a>(state: &'a Replica, r: &'a Release) -> Option<ReleaseInput<
         release: r,
         package_url: version.package_url.as_str(),
         test_group: state.test_groups.get(&r.id).cloned(),
+        tally,
     })
 }

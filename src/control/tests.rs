@@ -49,6 +49,15 @@ impl Store for Interleaved {
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
         self.inner.history(release).await
     }
+    async fn add_reports(
+        &self,
+        deltas: Vec<(ReleaseId, crate::reports::ArmCounts)>,
+    ) -> Result<(), StoreError> {
+        self.inner.add_reports(deltas).await
+    }
+    async fn reports(&self, release: ReleaseId) -> Result<crate::reports::ArmCounts, StoreError> {
+        self.inner.reports(release).await
+    }
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.subscribe()
     }

@@ -106,7 +106,7 @@ pub const TUNED_REPORTS_PER_ARM: f64 = 10_000.0;
 const TUNED_ERROR_RATE: f64 = 0.05;
 
 /// One arm's reports.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     pub ok: u64,
     pub error: u64,

@@ -2,6 +2,7 @@
 //! behaved. The whole request is validated before anything counts; then each event is
 //! counted on the counters the snapshot bound to the release it names, or dropped (and
 //! counted as dropped) when that release does not serve on that channel of that route.
+//! Events also count on the guard's arms of the in-flight release ([`crate::reports`]).
 //! A report costs a route lookup and two atomic adds per event: no lock, no allocation.
 
 use axum::extract::State;
@@ -130,9 +131,13 @@ fn count(snapshot: &Snapshot, metrics: &Metrics, request: &ReportRequest) -> Rep
             answer.dropped += 1;
             continue;
         };
-        match event.outcome {
-            ReportOutcome::Ok => served.reports.ok.add(event.count),
-            ReportOutcome::Error => served.reports.error.add(event.count),
+        let error = event.outcome == ReportOutcome::Error;
+        match error {
+            false => served.reports.ok.add(event.count),
+            true => served.reports.error.add(event.count),
+        }
+        if let Some((tally, arm)) = route.arm(event.channel) {
+            tally.add(arm, error, event.count);
         }
         answer.accepted += 1;
     }

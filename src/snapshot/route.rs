@@ -9,6 +9,7 @@ use super::Subject;
 use crate::bucket;
 use crate::metrics::{Metrics, ReportCounters, ServedCounters};
 use crate::model::{Channel, Release, ReleaseId, Serving, TestGroup};
+use crate::reports::{Arm, ReleaseTally};
 
 /// One release as served on one channel, with its response fragment ready.
 #[derive(Debug)]
@@ -35,6 +36,11 @@ pub struct InFlight {
     pub test_group: Option<Arc<TestGroup>>,
     pub pilot: Served,
     pub grayscale: Served,
+    /// In `grayscale_release` (from 0 % on): the full release's reports count as its
+    /// control arm.
+    pub in_grayscale: bool,
+    /// Its report arms, kept across snapshots (SPEC §9).
+    pub tally: Arc<ReleaseTally>,
 }
 
 /// What one (app, env, mini program) can serve.
@@ -49,6 +55,8 @@ pub struct ReleaseInput<'a> {
     pub release: &'a Release,
     pub package_url: &'a str,
     pub test_group: Option<Arc<TestGroup>>,
+    /// Where its reports count, if it is in flight.
+    pub tally: Arc<ReleaseTally>,
 }
 
 /// `{"mini_program":…,"config":{…}`: the answer without `"revision"` and the closing
@@ -129,6 +137,8 @@ impl Route {
             test_group: input.test_group.clone().filter(|g| !g.is_empty()),
             pilot: served(input, Channel::Pilot, metrics),
             grayscale: served(input, Channel::Grayscale, metrics),
+            in_grayscale: r.status.serving() == Serving::PilotAndGrayscale,
+            tally: Arc::clone(&input.tally),
         });
     }
 
@@ -149,6 +159,19 @@ impl Route {
             Channel::Full => self.full.as_ref(),
         };
         served.filter(|s| s.release_id == release_id)
+    }
+
+    /// Where a report of `channel` counts for the guard: the in-flight release's pilot or
+    /// candidate arm, or, for the full release, the control arm of a release in grayscale.
+    pub fn arm(&self, channel: Channel) -> Option<(&ReleaseTally, Arm)> {
+        let f = self.in_flight.as_ref()?;
+        let arm = match channel {
+            Channel::Pilot => Arm::Pilot,
+            Channel::Grayscale => Arm::Candidate,
+            Channel::Full if f.in_grayscale => Arm::Control,
+            Channel::Full => return None,
+        };
+        Some((&f.tally, arm))
     }
 
     /// SPEC §3 in order: pilot, grayscale, full.

@@ -35,6 +35,7 @@ fn input(r: &Release, group: &[&str]) -> ReleaseInput<'static> {
         release: r,
         package_url: "https://cdn.example.com/p.zip",
         test_group: group,
+        tally: Default::default(),
     }
 }
 

@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+use crate::reports::ArmCounts;
+
 use crate::model::{
     HistoryEntry, IdsDropped, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup,
 };
@@ -100,6 +102,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// A release's history, oldest first.
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Adds report deltas to the cluster-wide totals (SPEC §9): once per flush, from
+    /// every node; additions commute, so nodes need no coordination.
+    async fn add_reports(&self, deltas: Vec<(ReleaseId, ArmCounts)>) -> Result<(), StoreError>;
+
+    /// The cluster-wide report totals of one release (zero if none were flushed).
+    async fn reports(&self, release: ReleaseId) -> Result<ArmCounts, StoreError>;
 
     /// Revisions committed by any writer, as they become known (a single-node store
     /// only sees its own commits).

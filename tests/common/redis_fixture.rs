@@ -127,6 +127,15 @@ impl Namespace {
         revision.unwrap_or(0)
     }
 
+    /// The fields of the hash `{namespace}:<suffix>` as numbers (empty when absent).
+    pub fn counts(&self, suffix: &str) -> std::collections::BTreeMap<String, u64> {
+        let mut connection = connect(&self.url).expect("connect to Redis");
+        redis::cmd("HGETALL")
+            .arg(format!("{{{}}}:{suffix}", self.name))
+            .query(&mut connection)
+            .expect("HGETALL")
+    }
+
     /// The keys of this namespace now in Redis.
     pub fn keys(&self) -> redis::RedisResult<Vec<String>> {
         let mut connection = connect(&self.url)?;

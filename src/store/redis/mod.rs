@@ -20,7 +20,9 @@ use tokio::sync::watch;
 
 use super::{Batch, Records, Store, StoreError, decode, encode, unavailable};
 use crate::model::{HistoryEntry, ReleaseId, TestGroup};
+use crate::reports::ArmCounts;
 
+mod reports;
 mod scripts;
 use scripts::{CHANGES, COMMIT};
 
@@ -332,6 +334,14 @@ impl Store for RedisStore {
                 "unexpected commit reply {reply:?}"
             ))),
         }
+    }
+
+    async fn add_reports(&self, deltas: Vec<(ReleaseId, ArmCounts)>) -> Result<(), StoreError> {
+        self.write_reports(&deltas).await
+    }
+
+    async fn reports(&self, release: ReleaseId) -> Result<ArmCounts, StoreError> {
+        self.read_reports(release).await
     }
 
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {

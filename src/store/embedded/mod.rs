@@ -10,6 +10,8 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use tokio::sync::watch;
 
+use crate::reports::ArmCounts;
+
 use super::{
     Batch, Records, Store, StoreError, app_key, decode, encode, release_conflicts, unavailable,
     version_key,
@@ -17,6 +19,8 @@ use super::{
 use crate::model::{
     HistoryEntry, MiniProgramVersion, Release, ReleaseId, StoredLines, TargetApp, TestGroup,
 };
+
+mod reports;
 
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPS: TableDefinition<&str, &[u8]> = TableDefinition::new("apps");
@@ -335,6 +339,14 @@ impl Store for EmbeddedStore {
         self.blocking(move |s| s.write_batch(&batch)).await?;
         self.revisions.send_replace(revision);
         Ok(())
+    }
+
+    async fn add_reports(&self, deltas: Vec<(ReleaseId, ArmCounts)>) -> Result<(), StoreError> {
+        self.blocking(move |s| s.write_reports(&deltas)).await
+    }
+
+    async fn reports(&self, release: ReleaseId) -> Result<ArmCounts, StoreError> {
+        self.blocking(move |s| s.read_reports(release)).await
     }
 
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
