@@ -12,6 +12,7 @@ use crate::model::{GrayscalePercentage, InvalidValue, Percentage};
 #[serde(deny_unknown_fields)]
 pub struct RawPlan {
     /// 1–20 steps; percentages strictly increasing; `{"full":true}` only last.
+    #[schema(min_items = 1, max_items = 20)]
     pub steps: Vec<RawStep>,
     /// Automatic steps happen only inside this window.
     #[serde(default)]
@@ -29,10 +30,11 @@ pub struct RawStep {
         skip_serializing_if = "Option::is_none",
         serialize_with = "as_percentage"
     )]
+    #[schema(exclusive_minimum = 0, exclusive_maximum = 100, example = 5)]
     pub percentage: Option<f64>,
     /// How long the step bakes: `s`, `m`, `h` or `d` units, 1s to 30d.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "30m")]
+    #[schema(example = "30m", pattern = "^([0-9]+[smhd])+$")]
     pub hold: Option<String>,
     /// `true` for a last step that goes live to everybody.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -46,14 +48,29 @@ pub struct RawWindow {
     /// An IANA time zone name.
     #[schema(example = "Asia/Shanghai")]
     pub timezone: String,
-    /// `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`.
+    /// `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`, each at most once.
+    #[schema(value_type = Vec<Day>, min_items = 1, max_items = 7)]
     pub days: Vec<String>,
     /// Local opening time, `HH:MM`.
-    #[schema(example = "10:00")]
+    #[schema(example = "10:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub from: String,
     /// Local closing time, `HH:MM`, after `from`.
-    #[schema(example = "17:00")]
+    #[schema(example = "17:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub to: String,
+}
+
+/// A day of the week in a window (the schema of `days`' entries).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // a schema only: days are read as strings and checked with the window
+pub enum Day {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
 }
 
 impl RawStep {
