@@ -88,7 +88,7 @@ pub struct ReportAccepted {
 pub async fn report(State(s): State<ClientState>, body: Body<ReportRequest>) -> Response {
     match parse(&body) {
         Ok(request) => {
-            let answer = count(&s.snapshot.load(), &s.metrics, &request);
+            let answer = count_events(&s.snapshot.load(), &s.metrics, &request);
             (StatusCode::ACCEPTED, Json(answer)).into_response()
         }
         Err(e) => e.into_response(),
@@ -114,8 +114,12 @@ fn parse(body: &Body<ReportRequest>) -> Result<ReportRequest, ClientError> {
     Ok(request)
 }
 
-/// Counts each event on the release it names, or drops it.
-fn count(snapshot: &Snapshot, metrics: &Metrics, request: &ReportRequest) -> ReportAccepted {
+/// Counts each event of a validated request on the release it names, or drops it.
+pub fn count_events(
+    snapshot: &Snapshot,
+    metrics: &Metrics,
+    request: &ReportRequest,
+) -> ReportAccepted {
     let mut answer = ReportAccepted {
         accepted: 0,
         dropped: 0,
