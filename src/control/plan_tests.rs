@@ -1,6 +1,7 @@
-//! The plan scheduler with a manual clock on a real embedded store: holds, windows,
-//! overdue steps after downtime, pause and resume, a manual skip, cancel, and a restart
-//! that finds the plan exactly as last committed. No test waits for real time.
+//! The plan scheduler with a manual clock on a real embedded store: holds, windows (also
+//! across a DST change), overdue steps after downtime, pause and resume, a manual skip,
+//! cancel, and a restart that finds the plan exactly as last committed. No test waits for
+//! real time.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -304,4 +305,32 @@ async fn a_running_plan_cannot_be_replaced_or_removed() {
             .is_err()
     );
     assert_eq!(release(&control, id).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_window_opening_after_a_dst_change_follows_the_local_clock() {
+    // Saturday 2026-03-07 16:30 EST; New York springs forward overnight.
+    const SATURDAY_1630_EST: i64 = 1_772_919_000_000;
+    // Sunday 2026-03-08 09:00 EDT is 13:00 UTC (it would be 14:00 UTC without the change).
+    const SUNDAY_0900_EDT: i64 = 1_772_974_800_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::at(SATURDAY_1630_EST));
+    let control = start(&dir, &clock).await;
+    let plan = serde_json::json!({
+        "steps":[{"percentage":1,"hold":"1h"},{"full":true}],
+        "window":{"timezone":"America/New_York","days":["sat","sun"],"from":"09:00","to":"17:00"}
+    });
+    let id = prepared(&control, plan).await;
+    go_live_plan(&control, id).await;
+    let info = control.release(&admin(), id).await.expect("release");
+    assert_eq!(
+        info.next_step_at,
+        Some(SUNDAY_0900_EDT),
+        "the hold ends after closing"
+    );
+    clock.set(SUNDAY_0900_EDT - 1);
+    assert!(control.step_due_plans().await.0.is_empty());
+    clock.set(SUNDAY_0900_EDT);
+    assert_eq!(control.step_due_plans().await.0, vec![StepOutcome::Applied]);
+    assert_eq!(state(&control, id).await.0, Status::FullRelease);
 }
