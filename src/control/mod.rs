@@ -38,7 +38,7 @@ mod tests;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decide::{CreateRelease, build_app};
 pub use read::{ReleaseFilter, ReleaseInfo};
-pub use replica::{DueSteps, Replica};
+pub use replica::Replica;
 
 /// Every way an admin request can fail in the control plane.
 #[derive(Debug, thiserror::Error)]
@@ -274,14 +274,5 @@ impl Control {
             return Err(e.into());
         }
         Ok(n)
-    }
-
-    /// The cluster-wide report totals of `release`, as of the last flush of every node.
-    pub async fn report_totals(
-        &self,
-        release: ReleaseId,
-    ) -> Result<crate::reports::ArmCounts, ControlError> {
-        let totals = self.store.reports(release).await;
-        Ok(totals.inspect_err(|_| self.metrics.store_error("reports"))?)
     }
 }

@@ -28,7 +28,6 @@ pub struct Replica {
     /// Running plans by when their next step falls due: the scheduler reads the head and
     /// never scans every release.
     plan_due: BTreeSet<(Millis, ReleaseId)>,
-    due_of: HashMap<ReleaseId, Millis>,
     plan_counts: BTreeMap<PlanState, i64>,
 }
 
@@ -76,12 +75,16 @@ impl Replica {
     }
 
     fn upsert_release(&mut self, r: Release) {
-        if let Some(due) = self.due_of.remove(&r.id) {
+        // The old entry's key is the stored release's own due time.
+        let old_due = self
+            .releases
+            .get(&r.id)
+            .and_then(|old| old.plan.as_ref()?.due_at());
+        if let Some(due) = old_due {
             self.plan_due.remove(&(due, r.id));
         }
         if let Some(due) = r.plan.as_ref().and_then(|p| p.due_at()) {
             self.plan_due.insert((due, r.id));
-            self.due_of.insert(r.id, due);
         }
         if let Some(old) = self.releases.get(&r.id) {
             let key = (old.app.clone(), old.env, old.status);

@@ -27,7 +27,7 @@ pub enum StepOutcome {
     /// The workflow refused it: another node took it first, or it is no longer due.
     Skipped,
     /// The store could not commit it; it is retried.
-    Failed,
+    Error,
 }
 
 impl StepOutcome {
@@ -35,7 +35,7 @@ impl StepOutcome {
         match self {
             StepOutcome::Applied => "applied",
             StepOutcome::Skipped => "skipped",
-            StepOutcome::Failed => "error",
+            StepOutcome::Error => "error",
         }
     }
 }
@@ -53,7 +53,7 @@ impl Control {
                 Ok(_) => StepOutcome::Applied,
                 Err(ControlError::Store(e)) => {
                     tracing::warn!(release = id, error = %e, "plan step not committed; retrying");
-                    StepOutcome::Failed
+                    StepOutcome::Error
                 }
                 Err(e) => {
                     tracing::debug!(release = id, reason = %e, "plan step not taken");
@@ -73,17 +73,12 @@ impl Control {
 pub async fn run(control: Arc<Control>, stop: impl Future<Output = ()>) {
     tokio::pin!(stop);
     loop {
-        let (outcomes, next) = control.step_due_plans().await;
-        let applied = outcomes.contains(&StepOutcome::Applied);
-        let wait = match next {
-            // A step just landed: its change wakes us anyway; look again at once.
-            _ if applied => Duration::ZERO,
-            Some(at) => {
-                let ms = u64::try_from(at.saturating_sub(control.now())).unwrap_or(0);
-                Duration::from_millis(ms).min(MAX_SLEEP)
-            }
-            None => MAX_SLEEP,
-        };
+        // A step that landed published a change, whose signal wakes the loop at once.
+        let (_, next) = control.step_due_plans().await;
+        let wait = next.map_or(MAX_SLEEP, |at| {
+            let ms = u64::try_from(at.saturating_sub(control.now())).unwrap_or(0);
+            Duration::from_millis(ms).min(MAX_SLEEP)
+        });
         tokio::select! {
             () = &mut stop => return,
             () = tokio::time::sleep(wait) => {}

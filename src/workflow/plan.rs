@@ -160,11 +160,11 @@ pub(super) fn follow(
     };
     match command {
         Command::GoLive(GoLive::Grayscale(p)) if plan.state != PlanState::Pending && !over => {
-            let changed = match plan.spec.last_at_or_below(*p) {
-                Some(i) => at_step(f, plan, i, keep_running(plan.state)),
-                None => plan.clone(),
-            };
-            Ok(with_plan(moved, changed))
+            // Below every step (not reachable once a step applied) the plan stays as it is.
+            Ok(match plan.spec.last_at_or_below(*p) {
+                Some(i) => with_plan(moved, at_step(f, plan, i, keep_running(plan.state))),
+                None => moved,
+            })
         }
         Command::GoLive(GoLive::Full) if !over => Ok(with_plan(moved, ended(PlanState::Completed))),
         Command::Cancel if !over => Ok(with_plan(moved, ended(PlanState::Canceled))),
