@@ -33,6 +33,7 @@ fn release(i: usize, status: Status, percent: f64) -> Release {
         test_group_size: 0,
         applied_by: None,
         plan: None,
+        guard: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

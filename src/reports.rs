@@ -109,6 +109,19 @@ impl ReleaseTally {
         out
     }
 
+    /// The counts since the last take, left in place.
+    fn peek(&self) -> ArmCounts {
+        let mut out = ArmCounts::default();
+        for arm in Arm::ALL {
+            let [ok, error] = &self.counts[arm.index()];
+            *out.arm_mut(arm) = Counts {
+                ok: ok.load(Ordering::Relaxed),
+                error: error.load(Ordering::Relaxed),
+            };
+        }
+        out
+    }
+
     fn put_back(&self, counts: &ArmCounts) {
         for arm in Arm::ALL {
             let c = counts.arm(arm);
@@ -148,6 +161,15 @@ impl Tallies {
         deltas
     }
 
+    /// What this node counted for `release` and has not drained yet: added to the store's
+    /// totals, it makes a node's own reports visible at once. A drain in progress is
+    /// missed (an undercount for a moment), never counted twice.
+    pub fn pending(&self, release: ReleaseId) -> ArmCounts {
+        self.lock()
+            .get(&release)
+            .map_or_else(ArmCounts::default, |t| t.peek())
+    }
+
     /// Puts back deltas the store did not take, so the next drain sends them again.
     pub fn put_back(&self, deltas: &[(ReleaseId, ArmCounts)]) {
         let mut tallies = self.lock();
@@ -177,6 +199,11 @@ mod tests {
         };
         assert_eq!(drained, vec![(7, expected)]);
         assert!(tallies.drain().is_empty(), "nothing twice");
+        assert!(tallies.pending(7).is_zero());
+        bound.add(Arm::Candidate, true, 3);
+        assert_eq!(tallies.pending(7).candidate.error, 3, "pending is a peek");
+        assert_eq!(tallies.pending(7).candidate.error, 3);
+        let _ = tallies.drain();
         tallies.put_back(&drained);
         assert_eq!(tallies.drain(), drained, "a failed flush is sent again");
     }

@@ -44,6 +44,7 @@ pub struct Server {
     control: Arc<Control>,
     health: Arc<Health>,
     check_every: Duration,
+    guard_every: Duration,
     grace: Duration,
     limits: ConnectionLimits,
 }
@@ -114,6 +115,7 @@ impl Server {
             control,
             health,
             check_every: Duration::from_secs_f64(config.store.revision_check_seconds),
+            guard_every: Duration::from_secs_f64(config.guard.interval_seconds),
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
             limits: ConnectionLimits {
                 max_connections: config.limits.max_connections,
@@ -158,6 +160,12 @@ impl Server {
             Arc::clone(&self.control),
             stopped(stop_rx.clone()),
         ));
+        // Every node evaluates every guard; the store lets one node's action land.
+        let guard = tokio::spawn(crate::control::guard::run(
+            Arc::clone(&self.control),
+            self.guard_every,
+            stopped(stop_rx.clone()),
+        ));
         let client = tokio::spawn(listener::serve(
             self.client,
             self.client_service,
@@ -182,6 +190,9 @@ impl Server {
         // The scheduler stops at the signal; a step it is committing finishes first.
         if tokio::time::timeout(self.grace, scheduler).await.is_err() {
             tracing::warn!("the plan scheduler did not stop within the grace period");
+        }
+        if tokio::time::timeout(self.grace, guard).await.is_err() {
+            tracing::warn!("the guard evaluator did not stop within the grace period");
         }
         match drained {
             Ok((Ok(()), Ok(()))) => Ok(()),

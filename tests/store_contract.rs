@@ -62,6 +62,7 @@ fn release(id: u64, status: Status, revision: u64) -> Release {
         test_group_size: 0,
         applied_by: None,
         plan: None,
+        guard: None,
         revision,
         created_at: 1,
         updated_at: 1,

@@ -65,7 +65,25 @@ pub struct Config {
     #[serde(default)]
     pub limits: LimitsConfig,
     #[serde(default)]
+    pub guard: GuardConfig,
+    #[serde(default)]
     pub apps: Vec<AppConfig>,
+}
+
+/// Guarded rollouts (SPEC §9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuardConfig {
+    /// Seconds between evaluations of every guarded release, on every node.
+    pub interval_seconds: f64,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        GuardConfig {
+            interval_seconds: 10.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

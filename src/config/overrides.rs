@@ -5,7 +5,7 @@ use super::ConfigError;
 
 /// Environment variables with the prefix that are not settings.
 const NOT_SETTINGS: [&str; 5] = ["REQUIRE_REDIS", "TOKEN", "CONFIG", "LOG", "ADMIN_URL"];
-const SECTIONS: [&str; 4] = ["server", "store", "auth", "limits"];
+const SECTIONS: [&str; 5] = ["server", "store", "auth", "limits", "guard"];
 
 /// Sets one `GRAYGATE_*` override into the raw TOML table and answers the key path it set
 /// (`limits.max_batch`), or `None` for a variable that is not a setting.
@@ -36,7 +36,7 @@ pub(super) fn apply(
             .map(|k| (*s, k))
     }) else {
         return Err(err(
-            "not a known setting (sections: server, store, auth, limits, apps)".into(),
+            "not a known setting (sections: server, store, auth, limits, guard, apps)".into(),
         ));
     };
     let entry = table

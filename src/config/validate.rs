@@ -27,6 +27,7 @@ pub fn check_token_name(name: &str) -> Result<(), String> {
 pub(super) fn validate(config: &Config, src: &Source<'_>) -> Result<(), ConfigError> {
     tokens(config, src)?;
     store(config, src)?;
+    guard(config, src)?;
     limits(config, src)?;
     apps(config, src)
 }
@@ -57,6 +58,13 @@ fn store(config: &Config, src: &Source<'_>) -> Result<(), ConfigError> {
     }
     if !seconds_ok(config.store.revision_check_seconds) {
         return Err(src.invalid("store.revision_check_seconds", "must be in (0, 3600]"));
+    }
+    Ok(())
+}
+
+fn guard(config: &Config, src: &Source<'_>) -> Result<(), ConfigError> {
+    if !seconds_ok(config.guard.interval_seconds) {
+        return Err(src.invalid("guard.interval_seconds", "must be in (0, 3600]"));
     }
     Ok(())
 }

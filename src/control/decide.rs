@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Reads};
-use crate::workflow::{self, Command, GoLive, Operation, PlanChange, Transition};
+use crate::workflow::{self, Change, Command, GoLive, Operation, Transition};
 
 /// `POST /v1/admin/releases`, validated.
 #[derive(Debug, Clone)]
@@ -48,14 +48,27 @@ fn details(command: &Command, transition: &Transition) -> serde_json::Value {
             started["plan"] = json!(true);
             started
         }
-        Command::PlanStep { .. } => went_live(),
+        Command::PlanStep { finding: None, .. } => went_live(),
+        Command::PlanStep {
+            finding: Some(finding),
+            ..
+        } => {
+            let mut stepped = went_live();
+            stepped["guard"] = finding.details();
+            stepped
+        }
+        Command::WaitForData { finding, .. }
+        | Command::GuardHalt(finding)
+        | Command::GuardRollback(finding) => json!({ "guard": finding.details() }),
         Command::SetPlan(spec) => json!({ "plan": RawPlan::from(&**spec) }),
+        Command::SetGuard(guard) => json!({ "guard": guard }),
         Command::Apply
         | Command::Withdraw
         | Command::Approve
         | Command::CompleteTesting
         | Command::Cancel
         | Command::RemovePlan
+        | Command::RemoveGuard
         | Command::Pause
         | Command::Resume => json!({}),
     }
@@ -188,6 +201,7 @@ pub fn create_release(
         test_group_size: req.test_group.as_ref().map_or(0, |g| g.len()),
         applied_by: None,
         plan: None,
+        guard: None,
         revision: batch.revision(),
         created_at: now,
         updated_at: now,
@@ -280,12 +294,22 @@ fn carry_out(
         | Command::RemovePlan
         | Command::Pause
         | Command::Resume
-        | Command::PlanStep { .. } => {}
+        | Command::PlanStep { .. }
+        | Command::WaitForData { .. }
+        | Command::SetGuard(_)
+        | Command::RemoveGuard
+        | Command::GuardHalt(_)
+        | Command::GuardRollback(_) => {}
     }
     match &transition.plan {
-        PlanChange::Keep => {}
-        PlanChange::Set(plan) => next.plan = Some(Arc::new(plan.clone())),
-        PlanChange::Remove => next.plan = None,
+        Change::Keep => {}
+        Change::Set(plan) => next.plan = Some(Arc::new(plan.clone())),
+        Change::Remove => next.plan = None,
+    }
+    match transition.guard {
+        Change::Keep => {}
+        Change::Set(guard) => next.guard = Some(guard),
+        Change::Remove => next.guard = None,
     }
     if transition.starts_review() {
         next.applied_by = Some(actor.name().to_owned());

@@ -26,6 +26,7 @@ use crate::workflow::{Command, WorkflowError};
 mod clock;
 mod commit;
 mod decide;
+pub mod guard;
 #[cfg(test)]
 mod plan_tests;
 mod publish;
@@ -37,6 +38,7 @@ mod tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use decide::{CreateRelease, build_app};
+pub use guard::ReleaseHealth;
 pub use read::{ReleaseFilter, ReleaseInfo};
 pub use replica::Replica;
 

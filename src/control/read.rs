@@ -48,7 +48,12 @@ impl ReleaseInfo {
         ReleaseInfo {
             release: r.clone(),
             allowed_actions,
-            next_step_at: r.plan.as_ref().and_then(|p| p.next_step_at(now)),
+            // A plan waiting for data steps when the data is there, not at a known time.
+            next_step_at: r
+                .plan
+                .as_ref()
+                .filter(|p| p.state == crate::model::PlanState::Running)
+                .and_then(|p| p.next_step_at(now)),
         }
     }
 }

@@ -202,6 +202,7 @@ impl Replica {
             applied_by: release.applied_by.as_deref(),
             other_in_flight,
             plan: release.plan.as_deref(),
+            guard: release.guard,
             now,
         })
     }

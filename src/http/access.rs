@@ -87,6 +87,17 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
         "/v1/admin/releases/{id}/plan",
         Requires(Operation::Release(Action::RemovePlan)),
     ),
+    endpoint(
+        "PUT",
+        "/v1/admin/releases/{id}/guard",
+        Requires(Operation::Release(Action::SetGuard)),
+    ),
+    endpoint(
+        "DELETE",
+        "/v1/admin/releases/{id}/guard",
+        Requires(Operation::Release(Action::RemoveGuard)),
+    ),
+    endpoint("GET", "/v1/admin/releases/{id}/health", Requires(Read)),
     endpoint("POST", "/v1/admin/releases/{id}/{action}", ReleaseAction),
     endpoint("GET", "/v1/admin/explain", Requires(Read)),
     endpoint("GET", "/metrics", Public),

@@ -201,6 +201,8 @@ pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
         .routes(routes!(a::actions::put_config))
         .routes(routes!(a::actions::put_test_group).layer(test_group_limit))
         .routes(routes!(a::plan::put_plan, a::plan::delete_plan))
+        .routes(routes!(a::guard::put_guard, a::guard::delete_guard))
+        .routes(routes!(a::guard::health))
         .routes(routes!(a::actions::action))
         .routes(routes!(a::explain))
         .routes(routes!(render_metrics))

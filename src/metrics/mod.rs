@@ -15,10 +15,12 @@ use prometheus::{
 
 use crate::model::{Channel, Env};
 
+mod guard;
 mod plan;
 mod report;
 mod served;
 
+pub use guard::GuardSeries;
 pub use plan::PlanSeries;
 pub use report::{DropReason, ReportCounters, ReportSeries};
 pub use served::ServedCounter;
@@ -49,6 +51,7 @@ pub struct Series {
     pub admin: AdminSeries,
     pub plan: PlanSeries,
     pub reports: ReportSeries,
+    pub guard: GuardSeries,
 }
 
 /// The hot path: answers by channel, their latency, and answers per served version.
@@ -284,6 +287,7 @@ impl Metrics {
             admin: AdminSeries::new(&r),
             plan: PlanSeries::new(&r),
             reports: ReportSeries::new(&r),
+            guard: GuardSeries::new(&r),
             registry,
         };
         Metrics(std::sync::Arc::new(series))

@@ -28,6 +28,12 @@ pub enum Action {
     RemovePlan,
     Pause,
     Resume,
+    SetGuard,
+    RemoveGuard,
+    /// The guard halted the plan on a regression (`system:guard` only).
+    Halt,
+    /// The plan gate closed: the guard lacks samples (`system:plan` only).
+    WaitForData,
     /// Recorded on the previous full release when a newer one reaches `full_release`
     /// (rule 3); nobody requests it.
     Archive,
@@ -35,7 +41,7 @@ pub enum Action {
 
 impl Action {
     /// Every variant, in the order `allowed_actions` lists them.
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 19] = [
         Action::Create,
         Action::EditConfig,
         Action::SetTestGroup,
@@ -50,6 +56,10 @@ impl Action {
         Action::RemovePlan,
         Action::Pause,
         Action::Resume,
+        Action::SetGuard,
+        Action::RemoveGuard,
+        Action::Halt,
+        Action::WaitForData,
         Action::Archive,
     ];
 
@@ -69,6 +79,10 @@ impl Action {
             Action::RemovePlan => "remove_plan",
             Action::Pause => "pause",
             Action::Resume => "resume",
+            Action::SetGuard => "set_guard",
+            Action::RemoveGuard => "remove_guard",
+            Action::Halt => "halt",
+            Action::WaitForData => "wait_for_data",
             Action::Archive => "archive",
         }
     }
@@ -91,6 +105,10 @@ impl Action {
             | Action::SetTestGroup
             | Action::SetPlan
             | Action::RemovePlan
+            | Action::SetGuard
+            | Action::RemoveGuard
+            | Action::Halt
+            | Action::WaitForData
             | Action::Archive => false,
         }
     }
@@ -134,7 +152,11 @@ mod tests {
             Action::RemovePlan => 11,
             Action::Pause => 12,
             Action::Resume => 13,
-            Action::Archive => 14,
+            Action::SetGuard => 14,
+            Action::RemoveGuard => 15,
+            Action::Halt => 16,
+            Action::WaitForData => 17,
+            Action::Archive => 18,
         }
     }
 

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 mod action;
 mod actor;
 mod app;
+mod guard;
 mod id;
 mod percentage;
 mod plan;
@@ -23,6 +24,7 @@ mod test_group;
 pub use action::Action;
 pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
 pub use app::{MiniProgramVersion, TargetApp};
+pub use guard::{Finding, Guard, OnRegression, RawGuard};
 pub use id::{
     AppId, MiniProgramId, PackageUrl, Reason, ReleaseId, Salt, Sha256, UserId, Version,
     check_ident, check_user_id,

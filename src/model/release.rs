@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    Action, AppId, Env, InvalidValue, Millis, MiniProgramId, Percentage, Plan, ReleaseId, Salt,
+    Action, AppId, Env, Guard, InvalidValue, Millis, MiniProgramId, Percentage, Plan, ReleaseId, Salt,
     Status, Version,
 };
 
@@ -139,6 +139,9 @@ pub struct Release {
     /// The rollout plan (SPEC §8); records written before plans existed have none.
     #[serde(default)]
     pub plan: Option<Arc<Plan>>,
+    /// The guard (SPEC §9); records written before guards existed have none.
+    #[serde(default)]
+    pub guard: Option<Guard>,
     pub revision: u64,
     pub created_at: Millis,
     pub updated_at: Millis,

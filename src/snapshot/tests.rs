@@ -22,6 +22,7 @@ fn release(id: ReleaseId, version: &str, status: Status, percent: f64) -> Releas
         test_group_size: 0,
         applied_by: None,
         plan: None,
+        guard: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

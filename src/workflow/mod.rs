@@ -8,11 +8,15 @@
 
 use std::sync::Arc;
 
+use crate::guard::Decision;
 use crate::model::{
-    Action, Actor, Env, EnvPolicy, Millis, Percentage, Plan, PlanSpec, PlanState, Reason,
-    ReleaseConfig, ReleaseId, Role, Status, TestGroup,
+    Action, Actor, Env, EnvPolicy, Finding, Guard, Millis, OnRegression, Percentage, Plan,
+    PlanSpec, PlanState, Reason, ReleaseConfig, ReleaseId, Role, Status, TestGroup,
 };
 
+mod guard;
+#[cfg(test)]
+mod guard_tests;
 mod permission;
 mod plan;
 #[cfg(test)]
@@ -54,9 +58,23 @@ pub enum Command {
     Resume,
     /// The plan's next step, taken by `system:plan` when it falls due; `from` is the step
     /// the scheduler saw applied, so a step another node applied first is not repeated.
+    /// A guarded release steps only on a healthy `finding` of its guard (SPEC §9 gate).
     PlanStep {
         from: Option<usize>,
+        finding: Option<Finding>,
     },
+    /// The plan gate closed: the step is due but the guard lacks samples (`system:plan`).
+    WaitForData {
+        from: Option<usize>,
+        finding: Finding,
+    },
+    /// Sets or replaces the release's guard (SPEC §9).
+    SetGuard(Guard),
+    RemoveGuard,
+    /// What the guard does on a regression it found, as `system:guard`: halt the plan or
+    /// cancel the release, as the guard's `on_regression` says.
+    GuardHalt(Finding),
+    GuardRollback(Finding),
 }
 
 impl Command {
@@ -70,19 +88,24 @@ impl Command {
             Command::Reject(_) => Action::Reject,
             Command::CompleteTesting => Action::CompleteTesting,
             Command::GoLive(_) | Command::PlanStep { .. } => Action::GoLive,
-            Command::Cancel => Action::Cancel,
+            Command::Cancel | Command::GuardRollback(_) => Action::Cancel,
             Command::SetPlan(_) => Action::SetPlan,
             Command::RemovePlan => Action::RemovePlan,
             Command::Pause => Action::Pause,
             Command::Resume => Action::Resume,
+            Command::WaitForData { .. } => Action::WaitForData,
+            Command::SetGuard(_) => Action::SetGuard,
+            Command::RemoveGuard => Action::RemoveGuard,
+            Command::GuardHalt(_) => Action::Halt,
         }
     }
 
     /// What the permission table is asked: the action, except that only a plan takes its
-    /// own steps.
+    /// own steps and only a guard acts on its findings.
     pub fn operation(&self) -> Operation {
         match self {
-            Command::PlanStep { .. } => Operation::PlanStep,
+            Command::PlanStep { .. } | Command::WaitForData { .. } => Operation::PlanStep,
+            Command::GuardHalt(_) | Command::GuardRollback(_) => Operation::Guard,
             other => Operation::Release(other.action()),
         }
     }
@@ -104,7 +127,10 @@ impl Command {
             Action::RemovePlan => Some(Command::RemovePlan),
             Action::Pause => Some(Command::Pause),
             Action::Resume => Some(Command::Resume),
-            Action::Create | Action::Archive => None,
+            Action::SetGuard => Some(Command::SetGuard(probe_guard()?)),
+            Action::RemoveGuard => Some(Command::RemoveGuard),
+            // The gateway's own actions, never a person's.
+            Action::Create | Action::Archive | Action::WaitForData | Action::Halt => None,
         }
     }
 }
@@ -112,6 +138,15 @@ impl Command {
 /// A one-step plan, for probing whether a plan may be set now.
 fn probe_plan() -> Option<PlanSpec> {
     PlanSpec::new(vec![crate::model::Step::Full], None).ok()
+}
+
+/// A guard, for probing whether a guard may be set now.
+fn probe_guard() -> Option<Guard> {
+    let spec = crate::guard::GuardSpec::new(0.0, 1, 0.95).ok()?;
+    Some(Guard {
+        spec,
+        on_regression: OnRegression::Halt,
+    })
 }
 
 /// What the workflow needs to know about a release and its target.
@@ -127,17 +162,22 @@ pub struct Facts<'a> {
     pub other_in_flight: Option<ReleaseId>,
     /// The release's rollout plan, if it has one.
     pub plan: Option<&'a Plan>,
+    /// The release's guard, if it has one.
+    pub guard: Option<Guard>,
     /// The time of the decision: plan holds start and end by it.
     pub now: Millis,
 }
 
-/// What an accepted action does to the release's plan.
+/// What an accepted action does to a part of the release it may set or remove.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PlanChange {
+pub enum Change<T> {
     Keep,
-    Set(Plan),
+    Set(T),
     Remove,
 }
+
+/// What an accepted action does to the release's plan.
+pub type PlanChange = Change<Plan>;
 
 /// The outcome of an accepted action: the status change and its effects.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +190,8 @@ pub struct Transition {
     pub archives_previous_full: bool,
     /// The plan after the action.
     pub plan: PlanChange,
+    /// The guard after the action.
+    pub guard: Change<Guard>,
 }
 
 impl Transition {
@@ -184,6 +226,24 @@ pub enum RefusalReason {
     },
     /// The release's plan does not admit the action now.
     Plan(PlanRefusal),
+    /// The release's guard, or the finding, does not admit the action.
+    Guard(GuardRefusal),
+}
+
+/// Why a guard action, or a plan step the guard gates, cannot be performed (SPEC §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardRefusal {
+    /// The release has no guard.
+    NoGuard,
+    /// A guarded release's plan steps only on a finding of its guard.
+    NotAssessed,
+    /// The finding was made with other parameters than the release's guard has now.
+    Changed,
+    /// The finding's decision does not admit the action (a step needs `healthy`, a wait
+    /// `insufficient_data`, a halt or rollback `regression`).
+    Decision(Decision),
+    /// The guard's `on_regression` asks for the other action.
+    OnRegression(OnRegression),
 }
 
 /// Why a plan action cannot be performed now (SPEC §8).
@@ -205,6 +265,8 @@ pub enum PlanRefusal {
     Moved,
     /// The step's hold or the window says not yet.
     NotDue(Option<Millis>),
+    /// Only a running, waiting or paused plan can be halted.
+    NotHaltable(PlanState),
 }
 
 /// A refused action with the release's current status and what is allowed now (rule 6).

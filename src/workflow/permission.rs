@@ -16,6 +16,8 @@ pub enum Operation {
     Release(Action),
     /// A plan's automatic step: the plan's own job, nobody else's.
     PlanStep,
+    /// A guard's halt or rollback on a regression it found: the guard's own job.
+    Guard,
 }
 
 /// The permission table: which role may perform which operation.
@@ -38,11 +40,13 @@ pub fn permits(role: Role, op: Operation) -> bool {
             | Action::SetPlan
             | Action::RemovePlan
             | Action::Pause
-            | Action::Resume => role == Admin,
-            // An effect of another action, never requested.
-            Action::Archive => false,
+            | Action::Resume
+            | Action::SetGuard
+            | Action::RemoveGuard => role == Admin,
+            // An effect of another action, or the gateway's own, never requested.
+            Action::Archive | Action::Halt | Action::WaitForData => false,
         },
-        Operation::PlanStep => false,
+        Operation::PlanStep | Operation::Guard => false,
     }
 }
 
@@ -55,7 +59,7 @@ pub fn actor_permits(actor: &Actor, op: Operation) -> bool {
             matches!(op, Operation::Read | Operation::PlanStep)
         }
         Actor::System(SystemActor::Guard) => {
-            matches!(op, Operation::Read | Operation::Release(Action::Cancel))
+            matches!(op, Operation::Read | Operation::Guard)
         }
     }
 }
@@ -78,6 +82,7 @@ mod tests {
             applied_by: None,
             other_in_flight: None,
             plan: None,
+            guard: None,
             now: 0,
         }
     }
@@ -89,7 +94,10 @@ mod tests {
         let plan = Actor::System(SystemActor::Plan);
         let guard = Actor::System(SystemActor::Guard);
         let admin = Actor::person("ops", Role::Admin);
-        let step = Command::PlanStep { from: None };
+        let step = Command::PlanStep {
+            from: None,
+            finding: None,
+        };
         // The plan may take its own steps (here there is no plan, so the workflow says
         // so), and nothing else; a person may not take a plan's step.
         assert!(matches!(
@@ -110,9 +118,13 @@ mod tests {
             decide(&grayscale(), &step, &admin),
             Err(WorkflowError::Forbidden { .. })
         ));
+        // The guard acts only on its findings (`guard_tests`), never as a person would.
         assert_eq!(
-            decide(&grayscale(), &Command::Cancel, &guard).map(|t| t.to),
-            Ok(Status::Canceled)
+            decide(&grayscale(), &Command::Cancel, &guard),
+            Err(WorkflowError::NotTheSystemsJob {
+                actor: "system:guard",
+                action: Action::Cancel
+            })
         );
         let refused = decide(&grayscale(), &Command::Cancel, &plan);
         assert_eq!(

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use super::transition::{at, stay, to};
-use super::{Command, Facts, GoLive, PlanChange, PlanRefusal, RefusalReason, Transition};
-use crate::model::{Plan, PlanSpec, PlanState, Status, Step};
+use super::{Command, Facts, GoLive, PlanChange, PlanRefusal, RefusalReason, Transition, guard};
+use crate::guard::Decision;
+use crate::model::{Finding, Plan, PlanSpec, PlanState, Status, Step};
 
 fn refuse(why: PlanRefusal) -> RefusalReason {
     RefusalReason::Plan(why)
@@ -59,10 +60,11 @@ pub(super) fn start(f: &Facts<'_>) -> Result<Transition, RefusalReason> {
     Ok(apply_step(f, plan, first))
 }
 
-/// The automatic step after `from`, when its hold is over and the window is open.
-pub(super) fn step(f: &Facts<'_>, from: Option<usize>) -> Result<Transition, RefusalReason> {
+/// The plan at `from` with its step due now (hold over, window open), running or
+/// waiting for data.
+fn due<'a>(f: &Facts<'a>, from: Option<usize>) -> Result<&'a Plan, RefusalReason> {
     let plan = the_plan(f)?;
-    if plan.state != PlanState::Running {
+    if !matches!(plan.state, PlanState::Running | PlanState::WaitingForData) {
         return Err(refuse(PlanRefusal::NotRunning(plan.state)));
     }
     if plan.step != from {
@@ -71,11 +73,59 @@ pub(super) fn step(f: &Facts<'_>, from: Option<usize>) -> Result<Transition, Ref
     if !plan.is_due(f.now) {
         return Err(refuse(PlanRefusal::NotDue(plan.next_step_at(f.now))));
     }
+    Ok(plan)
+}
+
+/// The automatic step after `from`, when its hold is over, the window open and the
+/// guard, if any, finds the release healthy.
+pub(super) fn step(
+    f: &Facts<'_>,
+    from: Option<usize>,
+    finding: Option<&Finding>,
+) -> Result<Transition, RefusalReason> {
+    let plan = due(f, from)?;
     let next = from.map_or(0, |i| i + 1);
     if next >= plan.spec.steps().len() {
         return Err(refuse(PlanRefusal::NotRunning(PlanState::Completed)));
     }
+    guard::gate(f, finding)?;
     Ok(apply_step(f, plan, next))
+}
+
+/// The step after `from` is due but the guard lacks samples: the plan waits for data,
+/// saying how many it has; it steps once the samples are there.
+pub(super) fn wait(
+    f: &Facts<'_>,
+    from: Option<usize>,
+    finding: &Finding,
+) -> Result<Transition, RefusalReason> {
+    let plan = due(f, from)?;
+    if plan.state == PlanState::WaitingForData {
+        return Err(refuse(PlanRefusal::NotRunning(plan.state)));
+    }
+    guard::check(f, finding, Decision::InsufficientData)?;
+    let waiting = Plan {
+        state: PlanState::WaitingForData,
+        reason: Some(finding.reason()),
+        ..plan.clone()
+    };
+    Ok(with_plan(stay(f), waiting))
+}
+
+/// The guard's halt: a started plan that has not ended stops, with the reason.
+pub(super) fn halt(f: &Facts<'_>, reason: String) -> Result<Transition, RefusalReason> {
+    let plan = the_plan(f)?;
+    match plan.state {
+        PlanState::Running | PlanState::WaitingForData | PlanState::Paused => {}
+        other => return Err(refuse(PlanRefusal::NotHaltable(other))),
+    }
+    let halted = Plan {
+        state: PlanState::Halted,
+        hold_until: None,
+        reason: Some(reason),
+        ..plan.clone()
+    };
+    Ok(with_plan(stay(f), halted))
 }
 
 /// Step `i` applied now: its share, and its hold starting, or the plan completed.
@@ -167,9 +217,16 @@ pub(super) fn follow(
             })
         }
         Command::GoLive(GoLive::Full) if !over => Ok(with_plan(moved, ended(PlanState::Completed))),
-        Command::Cancel if !over => Ok(with_plan(moved, ended(PlanState::Canceled))),
+        Command::Cancel | Command::GuardRollback(_) if !over => {
+            Ok(with_plan(moved, ended(PlanState::Canceled)))
+        }
         Command::GoLive(_)
         | Command::Cancel
+        | Command::GuardRollback(_)
+        | Command::GuardHalt(_)
+        | Command::WaitForData { .. }
+        | Command::SetGuard(_)
+        | Command::RemoveGuard
         | Command::EditConfig(_)
         | Command::SetTestGroup(_)
         | Command::Apply

@@ -20,8 +20,8 @@ use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Role, Status};
 mod oracle {
     use crate::model::{Actor, Approval, Env, EnvPolicy, Percentage, Plan, Role, Status};
     use crate::workflow::{
-        Action, Command, Facts, GoLive, Operation, PlanChange, PlanRefusal, Refusal, RefusalReason,
-        ReleaseId, Transition, WorkflowError,
+        Action, Change, Command, Facts, GoLive, GuardRefusal, Operation, PlanChange, PlanRefusal,
+        Refusal, RefusalReason, ReleaseId, Transition, WorkflowError,
     };
 
     /// The role of a person; the tables range over people only.
@@ -40,11 +40,15 @@ mod oracle {
             Command::Reject(_) => Action::Reject,
             Command::CompleteTesting => Action::CompleteTesting,
             Command::GoLive(_) | Command::PlanStep { .. } => Action::GoLive,
-            Command::Cancel => Action::Cancel,
+            Command::Cancel | Command::GuardRollback(_) => Action::Cancel,
             Command::SetPlan(_) => Action::SetPlan,
             Command::RemovePlan => Action::RemovePlan,
             Command::Pause => Action::Pause,
             Command::Resume => Action::Resume,
+            Command::WaitForData { .. } => Action::WaitForData,
+            Command::SetGuard(_) => Action::SetGuard,
+            Command::RemoveGuard => Action::RemoveGuard,
+            Command::GuardHalt(_) => Action::Halt,
         }
     }
 
@@ -64,8 +68,10 @@ mod oracle {
             | Action::SetPlan
             | Action::RemovePlan
             | Action::Pause
-            | Action::Resume => &[Role::Admin],
-            Action::Archive => &[],
+            | Action::Resume
+            | Action::SetGuard
+            | Action::RemoveGuard => &[Role::Admin],
+            Action::Archive | Action::Halt | Action::WaitForData => &[],
         }
     }
 
@@ -73,15 +79,16 @@ mod oracle {
     fn from_statuses(action: Action) -> &'static [Status] {
         use Status::*;
         match action {
-            Action::Create | Action::Archive => &[],
+            Action::Create | Action::Archive | Action::Halt | Action::WaitForData => &[],
             Action::EditConfig | Action::Apply => &[NewVersionCreated],
             Action::SetTestGroup => &[NewVersionCreated, PilotTesting],
             Action::Withdraw | Action::Approve | Action::Reject => &[UnderReview],
             Action::CompleteTesting => &[PilotTesting],
             Action::GoLive => &[ReleasePreparation, GrayscaleRelease],
             Action::Cancel => &[ReleasePreparation, PilotTesting, GrayscaleRelease],
-            // SPEC §8: a plan is set before the release goes live, or during grayscale.
-            Action::SetPlan | Action::RemovePlan => &[
+            // SPEC §8, §9: a plan or guard is set before the release goes live, or during
+            // grayscale.
+            Action::SetPlan | Action::RemovePlan | Action::SetGuard | Action::RemoveGuard => &[
                 NewVersionCreated,
                 PilotTesting,
                 ReleasePreparation,
@@ -99,7 +106,7 @@ mod oracle {
             Operation::PutApp => role == Role::Reviewer,
             Operation::AddVersion => matches!(role, Role::Developer | Role::Admin),
             Operation::Release(action) => roles_for(action).contains(&role),
-            Operation::PlanStep => false,
+            Operation::PlanStep | Operation::Guard => false,
         }
     }
 
@@ -126,7 +133,11 @@ mod oracle {
             Action::SetTestGroup if !facts.policy.pilot_testing => {
                 Some(RefusalReason::PilotTestingNotSupported)
             }
-            Action::GoLive | Action::SetPlan | Action::RemovePlan
+            Action::GoLive
+            | Action::SetPlan
+            | Action::RemovePlan
+            | Action::SetGuard
+            | Action::RemoveGuard
                 if facts.env != Env::Production =>
             {
                 Some(RefusalReason::ProductionOnly)
@@ -135,6 +146,10 @@ mod oracle {
             // These tables hold releases without a plan; `plan_tests` covers plans.
             Action::RemovePlan | Action::Pause | Action::Resume if facts.plan.is_none() => {
                 Some(RefusalReason::Plan(PlanRefusal::NoPlan))
+            }
+            // Nor a guard; `guard_tests` covers guards.
+            Action::RemoveGuard if facts.guard.is_none() => {
+                Some(RefusalReason::Guard(GuardRefusal::NoGuard))
             }
             _ => None,
         }
@@ -176,14 +191,19 @@ mod oracle {
                 (Status::GrayscaleRelease, p)
             }
             Command::Cancel => (Status::Canceled, zero),
-            // Without a plan (as in these tables), setting one changes nothing else.
-            Command::SetPlan(_) => (facts.status, facts.percentage),
+            // Without a plan (as in these tables), setting one changes nothing else; nor
+            // does a guard.
+            Command::SetPlan(_) | Command::SetGuard(_) => (facts.status, facts.percentage),
             Command::GoLive(GoLive::Plan)
             | Command::RemovePlan
             | Command::Pause
             | Command::Resume
-            | Command::PlanStep { .. } => {
+            | Command::PlanStep { .. }
+            | Command::WaitForData { .. } => {
                 unreachable!("refused without a plan; plan_tests covers plans")
+            }
+            Command::RemoveGuard | Command::GuardHalt(_) | Command::GuardRollback(_) => {
+                unreachable!("refused without a guard or to people; guard_tests covers guards")
             }
         };
         Ok(reached)
@@ -220,6 +240,10 @@ mod oracle {
             Command::SetPlan(spec) => PlanChange::Set(Plan::pending(spec.clone())),
             _ => PlanChange::Keep,
         };
+        let guard = match &command {
+            Command::SetGuard(g) => Change::Set(*g),
+            _ => Change::Keep,
+        };
         let (to, percentage) = destination(facts, command).map_err(refuse)?;
         Ok(Transition {
             from: facts.status,
@@ -228,6 +252,7 @@ mod oracle {
             // Rule 3: entering full_release archives the previous one.
             archives_previous_full: to == Status::FullRelease && facts.status != to,
             plan,
+            guard,
         })
     }
 
@@ -372,7 +397,16 @@ fn base_commands() -> Vec<Command> {
         Command::RemovePlan,
         Command::Pause,
         Command::Resume,
+        Command::SetGuard(a_guard()),
+        Command::RemoveGuard,
     ]
+}
+
+/// A valid guard for the tables' `set_guard` commands.
+pub(super) fn a_guard() -> crate::model::Guard {
+    let json = serde_json::json!({"max_error_rate_increase": 0.01, "min_samples": 100,
+        "confidence": 0.95, "on_regression": "rollback"});
+    serde_json::from_value(json).expect("a valid guard")
 }
 
 /// A valid plan for the tables' `set_plan` commands.
@@ -406,6 +440,7 @@ fn all_facts() -> Vec<(Target, Facts<'static>)> {
                             applied_by,
                             other_in_flight,
                             plan: None,
+                            guard: None,
                             now: 0,
                         };
                         all.push((target, facts));
@@ -458,6 +493,7 @@ fn facts_at(target: Target, status: Status, percentage: Percentage) -> Facts<'st
         applied_by: None,
         other_in_flight: None,
         plan: None,
+        guard: None,
         now: 0,
     }
 }
@@ -469,6 +505,7 @@ fn transition(from: Status, to: Status, percentage: Percentage, archives: bool) 
         percentage,
         archives_previous_full: archives,
         plan: PlanChange::Keep,
+        guard: Change::Keep,
     }
 }
 
@@ -571,7 +608,7 @@ fn grayscale_never_scales_down_and_cancel_rolls_back() {
     );
     assert_eq!(
         refusal.allowed,
-        [Action::GoLive, Action::Cancel, Action::SetPlan]
+        [Action::GoLive, Action::Cancel, Action::SetPlan, Action::SetGuard]
     );
     let canceled = decide(&gray, &Command::Cancel, &admin);
     let expected = transition(gray.status, Status::Canceled, pct(0), false);
@@ -827,6 +864,7 @@ mod sim {
                 applied_by: release.applied_by.as_deref(),
                 other_in_flight,
                 plan: None,
+                guard: None,
                 now: 0,
             }
         }

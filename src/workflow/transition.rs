@@ -1,7 +1,7 @@
-//! The one table of SPEC §2 and §8: every (status, command) pair, decided by status in
+//! The one table of SPEC §2, §8 and §9: every (status, command) pair, decided by status in
 //! exhaustive `match`es with no catch-all arm.
 
-use super::{Command, Facts, GoLive, PlanChange, RefusalReason, Transition, plan};
+use super::{Change, Command, Facts, GoLive, PlanChange, RefusalReason, Transition, guard, plan};
 use crate::model::{Approval, Env, EnvPolicy, Percentage, Status};
 
 /// The status a release reaches when approved (or on `apply` under auto approval).
@@ -37,6 +37,8 @@ fn new_version(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRe
         C::Apply => nothing_else_in_flight(f).map(|()| to(f, applied(f))),
         C::SetPlan(spec) => production_only(f).and_then(|()| plan::set(f, spec)),
         C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
+        C::SetGuard(g) => production_only(f).and_then(|()| guard::set(f, *g)),
+        C::RemoveGuard => production_only(f).and_then(|()| guard::remove(f)),
         C::Withdraw
         | C::Approve
         | C::Reject(_)
@@ -45,7 +47,10 @@ fn new_version(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRe
         | C::Cancel
         | C::Pause
         | C::Resume
-        | C::PlanStep { .. } => Err(RefusalReason::WrongStatus),
+        | C::PlanStep { .. }
+        | C::WaitForData { .. }
+        | C::GuardHalt(_)
+        | C::GuardRollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -64,7 +69,12 @@ fn under_review(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalR
         | C::RemovePlan
         | C::Pause
         | C::Resume
-        | C::PlanStep { .. } => Err(RefusalReason::WrongStatus),
+        | C::PlanStep { .. }
+        | C::WaitForData { .. }
+        | C::SetGuard(_)
+        | C::RemoveGuard
+        | C::GuardHalt(_)
+        | C::GuardRollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -76,6 +86,8 @@ fn pilot_testing(f: &Facts<'_>, command: &Command) -> Result<Transition, Refusal
         C::Cancel => Ok(to(f, Status::Canceled)),
         C::SetPlan(spec) => production_only(f).and_then(|()| plan::set(f, spec)),
         C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
+        C::SetGuard(g) => production_only(f).and_then(|()| guard::set(f, *g)),
+        C::RemoveGuard => production_only(f).and_then(|()| guard::remove(f)),
         C::EditConfig(_)
         | C::Apply
         | C::Withdraw
@@ -84,7 +96,10 @@ fn pilot_testing(f: &Facts<'_>, command: &Command) -> Result<Transition, Refusal
         | C::GoLive(_)
         | C::Pause
         | C::Resume
-        | C::PlanStep { .. } => Err(RefusalReason::WrongStatus),
+        | C::PlanStep { .. }
+        | C::WaitForData { .. }
+        | C::GuardHalt(_)
+        | C::GuardRollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -98,7 +113,16 @@ fn going_live(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRea
         C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
         C::Pause => plan::pause(f),
         C::Resume => plan::resume(f),
-        C::PlanStep { from } => production_only(f).and_then(|()| plan::step(f, *from)),
+        C::PlanStep { from, finding } => {
+            production_only(f).and_then(|()| plan::step(f, *from, finding.as_ref()))
+        }
+        C::WaitForData { from, finding } => {
+            production_only(f).and_then(|()| plan::wait(f, *from, finding))
+        }
+        C::SetGuard(g) => production_only(f).and_then(|()| guard::set(f, *g)),
+        C::RemoveGuard => production_only(f).and_then(|()| guard::remove(f)),
+        C::GuardHalt(finding) => guard::halt(f, finding),
+        C::GuardRollback(finding) => guard::rollback(f, finding),
         C::EditConfig(_)
         | C::SetTestGroup(_)
         | C::Apply
@@ -117,6 +141,7 @@ pub(super) fn stay(f: &Facts<'_>) -> Transition {
         percentage: f.percentage,
         archives_previous_full: false,
         plan: PlanChange::Keep,
+        guard: Change::Keep,
     }
 }
 
@@ -133,6 +158,7 @@ pub(super) fn at(f: &Facts<'_>, to: Status, percentage: Percentage) -> Transitio
         // Rule 3: entering full_release archives the previous one.
         archives_previous_full: to == Status::FullRelease && f.status != Status::FullRelease,
         plan: PlanChange::Keep,
+        guard: Change::Keep,
     }
 }
 

@@ -146,6 +146,10 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         | Action::SetTestGroup
         | Action::SetPlan
         | Action::RemovePlan
+        | Action::SetGuard
+        | Action::RemoveGuard
+        | Action::Halt
+        | Action::WaitForData
         | Action::Archive => {
             return Err(ApiError::UnknownAction(action.as_str().into()));
         }

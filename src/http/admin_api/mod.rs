@@ -26,6 +26,7 @@ use crate::model::{
 use crate::snapshot::{Explanation, Subject};
 
 pub mod actions;
+pub mod guard;
 pub mod plan;
 mod request;
 mod view;

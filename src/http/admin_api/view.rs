@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::control::ReleaseInfo;
 use crate::model::{
     Action, AppId, Env, EnvPolicy, HistoryEntry, Millis, MiniProgramId, MiniProgramVersion,
-    Percentage, Plan, RawPlan, RawStep, RawWindow, ReleaseConfig, ReleaseId, Status, TargetApp,
+    Percentage, Plan, RawGuard, RawPlan, RawStep, RawWindow, ReleaseConfig, ReleaseId, Status, TargetApp,
     Version, rfc3339,
 };
 
@@ -37,6 +37,8 @@ pub struct ReleaseView {
     pub allowed_actions: Vec<Action>,
     /// The rollout plan (SPEC §8), null when none.
     pub plan: Option<PlanView>,
+    /// The guard (SPEC §9), null when none.
+    pub guard: Option<RawGuard>,
     /// The revision of the release's last change; send it back as `If-Match`.
     pub revision: u64,
     /// RFC 3339, UTC, milliseconds.
@@ -66,6 +68,7 @@ impl From<ReleaseInfo> for ReleaseView {
                 .plan
                 .as_deref()
                 .map(|p| PlanView::new(p, info.next_step_at)),
+            guard: r.guard.map(RawGuard::from),
             revision: r.revision,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),

@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use crate::control::ControlError;
 use crate::model::{Action, Env, InvalidValue, Percentage, ReleaseId, Role, Status};
 use crate::store::StoreError;
-use crate::workflow::{PlanRefusal, RefusalReason, WorkflowError};
+use crate::workflow::WorkflowError;
+
+mod refusal;
 
 /// The `code` of an error response, in API spelling. Every code the gateway answers
 /// with is a variant here, so the OpenAPI description lists exactly these.
@@ -51,6 +53,8 @@ pub enum ErrorCode {
     PlanNotRunning,
     PlanNotPaused,
     PlanStepNotDue,
+    NoGuard,
+    GuardNotApplicable,
 }
 
 use ErrorCode as Code;
@@ -253,70 +257,9 @@ fn workflow_parts(e: &WorkflowError) -> (StatusCode, ErrorCode, Option<Value>) {
         ),
         WorkflowError::Refused(r) => {
             let mut extra = json!({ "status": r.status, "allowed_actions": r.allowed });
-            let code = match &r.reason {
-                RefusalReason::WrongStatus => Code::ActionNotAllowed,
-                RefusalReason::AnotherInFlight(id) => {
-                    extra["in_flight_release_id"] = json!(id);
-                    Code::AnotherReleaseInFlight
-                }
-                RefusalReason::PilotTestingNotSupported => Code::PilotTestingNotSupported,
-                RefusalReason::ProductionOnly => Code::ProductionOnly,
-                RefusalReason::PercentageNotIncreasing { current, .. } => {
-                    extra["percentage"] = json!(current);
-                    Code::PercentageNotIncreasing
-                }
-                RefusalReason::Plan(why) => plan_code(*why),
-            };
+            let code = refusal::code(&r.reason, &mut extra);
             (S::CONFLICT, code, Some(extra))
         }
-    }
-}
-
-fn plan_code(why: PlanRefusal) -> ErrorCode {
-    match why {
-        PlanRefusal::NoPlan => Code::NoPlan,
-        PlanRefusal::Active(_) => Code::PlanActive,
-        PlanRefusal::NotPending(_) => Code::PlanNotPending,
-        PlanRefusal::NoStepAbove(_) => Code::PlanHasNoStepAbove,
-        PlanRefusal::NotRunning(_) => Code::PlanNotRunning,
-        PlanRefusal::NotPaused(_) => Code::PlanNotPaused,
-        // Only the scheduler asks for steps; it never shows these to a person.
-        PlanRefusal::Moved | PlanRefusal::NotDue(_) => Code::PlanStepNotDue,
-    }
-}
-
-fn plan_message(why: PlanRefusal) -> String {
-    match why {
-        PlanRefusal::NoPlan => "the release has no plan; set one with PUT …/plan".into(),
-        PlanRefusal::Active(state) => format!(
-            "the plan is {}; a plan can be replaced or removed before it starts, or once it \
-             is halted, completed or canceled",
-            state.as_str()
-        ),
-        PlanRefusal::NotPending(state) => {
-            format!(
-                "only a pending plan can start; this one is {}",
-                state.as_str()
-            )
-        }
-        PlanRefusal::NoStepAbove(p) => {
-            format!("no step of the plan is above the current {p} %")
-        }
-        PlanRefusal::NotRunning(state) => format!("the plan is {}, not running", state.as_str()),
-        PlanRefusal::NotPaused(state) => {
-            format!(
-                "only a paused or halted plan can resume; this one is {}",
-                state.as_str()
-            )
-        }
-        PlanRefusal::Moved => "the plan moved on since the step was asked for".into(),
-        PlanRefusal::NotDue(at) => match at {
-            Some(at) => format!(
-                "the next step is not due before {}",
-                crate::model::rfc3339(at)
-            ),
-            None => "the next step is not due".into(),
-        },
     }
 }
 
@@ -324,22 +267,7 @@ fn plan_message(why: PlanRefusal) -> String {
 fn message(e: &ApiError) -> String {
     match e {
         ApiError::Control(ControlError::Workflow(WorkflowError::Refused(r))) => {
-            let why = match &r.reason {
-                RefusalReason::WrongStatus => format!("not possible in status {}", r.status),
-                RefusalReason::AnotherInFlight(id) => {
-                    format!("release {id} of the same mini program and target is in flight")
-                }
-                RefusalReason::PilotTestingNotSupported => {
-                    "the release target does not support pilot testing".into()
-                }
-                RefusalReason::ProductionOnly => {
-                    "grayscale, go-live and plans exist only in production".into()
-                }
-                RefusalReason::Plan(why) => plan_message(*why),
-                RefusalReason::PercentageNotIncreasing { current, requested } => format!(
-                    "percentage must be above the current {current} and below 100 (got {requested}); roll back with cancel"
-                ),
-            };
+            let why = refusal::message(r);
             format!("{} refused: {why}", r.action)
         }
         // Store details may name hosts or paths: log them, do not send them.

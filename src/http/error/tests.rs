@@ -1,6 +1,6 @@
 //! The error map: documented fields, messages.
 use super::*;
-use crate::workflow::Refusal;
+use crate::workflow::{Refusal, RefusalReason};
 
 fn body(e: ApiError) -> Value {
     let response = e.into_response();

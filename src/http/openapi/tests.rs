@@ -42,7 +42,7 @@ fn secured_operations_answer_401_and_every_operation_408_431_500() {
             secured += usize::from(has_security);
         }
     }
-    assert_eq!(secured, 15, "secured operations");
+    assert_eq!(secured, 18, "secured operations");
 }
 
 #[test]

@@ -184,9 +184,10 @@ impl Plan {
     }
 
     /// When the next step falls due if nothing else happens: the end of the hold, or the
-    /// window's next opening after it. `None` unless the plan is running.
+    /// window's next opening after it. `None` unless the plan is running or waiting for
+    /// data (whose step is due, the guard's gate permitting).
     pub fn due_at(&self) -> Option<Millis> {
-        if self.state != PlanState::Running {
+        if !matches!(self.state, PlanState::Running | PlanState::WaitingForData) {
             return None;
         }
         let hold_until = self.hold_until?;

@@ -156,7 +156,7 @@ fn commands(current: Percentage) -> Vec<Command> {
         Command::Cancel,
         Command::CompleteTesting,
     ];
-    all.extend([None, Some(0), Some(1), Some(2)].map(|from| Command::PlanStep { from }));
+    all.extend([None, Some(0), Some(1), Some(2)].map(|from| Command::PlanStep { from, finding: None }));
     all.extend(
         ppms.into_iter()
             .map(|p| Command::GoLive(GoLive::Grayscale(pct(p)))),
@@ -223,6 +223,7 @@ fn facts<'a>(
         applied_by,
         other_in_flight,
         plan,
+        guard: None,
         now,
     }
 }

@@ -21,7 +21,7 @@ pub fn action_of(command: &Command) -> Action {
 }
 
 /// Every plan-related action is an admin's, except that only `system:plan` takes a
-/// plan's steps and `system:guard` may cancel.
+/// plan's steps; `system:guard` acts only on its findings (`guard_tests`).
 fn who(actor: &Actor, command: &Command) -> Result<(), WorkflowError> {
     let (action, step) = (
         action_of(command),
@@ -30,7 +30,6 @@ fn who(actor: &Actor, command: &Command) -> Result<(), WorkflowError> {
     let role = match actor {
         Actor::Person { role, .. } if *role == Role::Admin && !step => return Ok(()),
         Actor::System(SystemActor::Plan) if step => return Ok(()),
-        Actor::System(SystemActor::Guard) if *command == Command::Cancel => return Ok(()),
         Actor::Person { role, .. } => *role,
         Actor::System(s) => {
             return Err(WorkflowError::NotTheSystemsJob {
@@ -151,7 +150,7 @@ pub fn outcome(f: &Facts<'_>, command: &Command) -> Result<Moved, RefusalReason>
             need(live, wrong)?;
             resume(f, plan?)
         }
-        Command::PlanStep { from } => {
+        Command::PlanStep { from, .. } => {
             need(live, wrong)?;
             production?;
             step(f, plan?, *from)
@@ -216,7 +215,8 @@ fn resume(f: &Facts<'_>, plan: &Plan) -> Result<Moved, RefusalReason> {
 }
 
 fn step(f: &Facts<'_>, plan: &Plan, from: Option<usize>) -> Result<Moved, RefusalReason> {
-    let running = plan.state == PlanState::Running;
+    // A plan waiting for data steps as soon as its gate opens (these plans have no guard).
+    let running = matches!(plan.state, PlanState::Running | PlanState::WaitingForData);
     need(running, refused(PlanRefusal::NotRunning(plan.state)))?;
     need(plan.step == from, refused(PlanRefusal::Moved))?;
     let not_due = refused(PlanRefusal::NotDue(plan.next_step_at(f.now)));
@@ -259,6 +259,14 @@ fn other_allowed(f: &Facts<'_>, action: Action) -> bool {
             matches!(f.status, NewVersionCreated | PilotTesting) && f.policy.pilot_testing
         }
         Action::Withdraw | Action::Approve | Action::Reject => f.status == UnderReview,
+        // SPEC §9: a guard may be set before full, in production (these have none to remove).
+        Action::SetGuard => {
+            let before_full = matches!(
+                f.status,
+                NewVersionCreated | PilotTesting | ReleasePreparation | GrayscaleRelease
+            );
+            before_full && f.env == Env::Production
+        }
         _ => false,
     }
 }
@@ -297,5 +305,6 @@ pub fn decide(
         percentage,
         archives_previous_full: to == Status::FullRelease && f.status != to,
         plan,
+        guard: crate::workflow::Change::Keep,
     })
 }
