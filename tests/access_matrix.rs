@@ -23,7 +23,8 @@ const ROLES: [Who; 4] = [Who::Viewer, Who::Developer, Who::Admin, Who::Reviewer]
 const READ: Allowed = Some([true, true, true, true]);
 /// Developers and admins: versions, create, edit_config, set_test_group, apply, withdraw.
 const BUILD: Allowed = Some([false, true, true, false]);
-/// Admins only: complete_testing, go_live, cancel, and plans (set, remove, pause, resume).
+/// Admins only: complete_testing, go_live, cancel, plans (set, remove, pause, resume)
+/// and guards (set, remove).
 const ADMIN: Allowed = Some([false, false, true, false]);
 /// The super-app side only: approve, reject, and its target apps.
 const REVIEW: Allowed = Some([false, false, false, true]);
@@ -45,6 +46,10 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     // SPEC §8: plans are the admin's.
     ("PUT", "/v1/admin/releases/{id}/plan", "", ADMIN),
     ("DELETE", "/v1/admin/releases/{id}/plan", "", ADMIN),
+    // SPEC §9: guards are the admin's; health is everybody's to read.
+    ("PUT", "/v1/admin/releases/{id}/guard", "", ADMIN),
+    ("DELETE", "/v1/admin/releases/{id}/guard", "", ADMIN),
+    ("GET", "/v1/admin/releases/{id}/health", "", READ),
     ("POST", "/v1/admin/releases/{id}/{action}", "apply", BUILD),
     (
         "POST",

@@ -32,7 +32,7 @@ const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 19] = [
+const ADMIN_SPEC: [(&str, &str); 22] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
@@ -47,6 +47,9 @@ const ADMIN_SPEC: [(&str, &str); 19] = [
     ("PUT", "/v1/admin/releases/{id}/test-group"),
     ("PUT", "/v1/admin/releases/{id}/plan"),
     ("DELETE", "/v1/admin/releases/{id}/plan"),
+    ("PUT", "/v1/admin/releases/{id}/guard"),
+    ("DELETE", "/v1/admin/releases/{id}/guard"),
+    ("GET", "/v1/admin/releases/{id}/health"),
     ("GET", "/v1/admin/explain"),
     ("GET", "/metrics"),
     ("GET", "/healthz"),

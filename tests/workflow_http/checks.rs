@@ -21,9 +21,19 @@ pub fn assert_etag(reply: &Reply) {
     );
 }
 
-/// The plan actions of SPEC §8; `plans_http` covers them. These scenarios' releases
-/// have no plan, so of them only `set_plan` can be allowed.
-const PLAN_ACTIONS: [&str; 4] = ["set_plan", "remove_plan", "pause", "resume"];
+/// The plan and guard actions of SPEC §8–§9; `plans_http` and `guard_http` cover them.
+/// These scenarios' releases have no plan and no guard, so of them only `set_plan` and
+/// `set_guard` can be allowed.
+const PLAN_ACTIONS: [&str; 8] = [
+    "set_plan",
+    "remove_plan",
+    "pause",
+    "resume",
+    "set_guard",
+    "remove_guard",
+    "halt",
+    "wait_for_data",
+];
 
 /// Sorted set of a release's (or a refusal's) SPEC §2 `allowed_actions`.
 pub fn allowed_of(release: &Value) -> BTreeSet<String> {
@@ -41,8 +51,8 @@ fn all_allowed(release: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// A release without a plan may get one exactly where SPEC §8 says: in production,
-/// before it is live or during grayscale, and outside review.
+/// A release without a plan (or guard) may get one exactly where SPEC §8–§9 say: in
+/// production, before it is live or during grayscale, and outside review.
 #[track_caller]
 fn assert_plan_actions(release: &Value) {
     let plannable = [
@@ -51,12 +61,15 @@ fn assert_plan_actions(release: &Value) {
         "release_preparation",
         "grayscale_release",
     ];
-    let expected: BTreeSet<String> = (release["plan"].is_null()
-        && release["env"] == "production"
-        && plannable.contains(&release["status"].as_str().unwrap_or_default()))
-    .then(|| "set_plan".to_string())
-    .into_iter()
-    .collect();
+    let open = release["env"] == "production"
+        && plannable.contains(&release["status"].as_str().unwrap_or_default());
+    let mut expected = BTreeSet::new();
+    if open && release["plan"].is_null() {
+        expected.insert("set_plan".to_string());
+    }
+    if open && release["guard"].is_null() {
+        expected.insert("set_guard".to_string());
+    }
     let mut plan_actions = all_allowed(release);
     plan_actions.retain(|a| PLAN_ACTIONS.contains(&a.as_str()));
     assert_eq!(plan_actions, expected, "plan actions of {release}");
