@@ -122,7 +122,7 @@ impl Finding {
                 c.total(),
                 k.total(),
                 100.0 * self.assessment.lower,
-                100.0 * self.spec.confidence(),
+                percent(self.spec.confidence()),
                 100.0 * self.spec.max_error_rate_increase()
             ),
         }
@@ -143,6 +143,12 @@ impl Finding {
             "reason": self.reason(),
         })
     }
+}
+
+/// `0.95` as `95`, `0.9999` as `99.99`: at most two decimals, none trailing.
+fn percent(fraction: f64) -> String {
+    let text = format!("{:.2}", 100.0 * fraction);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 #[cfg(test)]
@@ -191,6 +197,8 @@ mod tests {
         let reason = f.reason();
         assert!(reason.contains("20.00% vs 5.00%"), "{reason}");
         assert!(reason.contains("1000 and 1000 reports"), "{reason}");
+        assert!(reason.contains("with 95% confidence"), "{reason}");
+        assert_eq!(percent(0.9999), "99.99");
         let d = f.details();
         assert_eq!(d["candidate"]["error"], 200);
         assert_eq!(d["control"]["ok"], 950);
