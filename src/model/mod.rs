@@ -19,6 +19,7 @@ mod policy;
 mod release;
 mod status;
 mod test_group;
+mod token;
 
 pub use action::Action;
 pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
@@ -35,6 +36,7 @@ pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
 pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig};
 pub use status::{Channel, Serving, Status};
 pub(crate) use test_group::UploadVisitor;
+pub use token::TokenSha256;
 pub use test_group::{CompactSet, HASH_SEED, IdsDropped, StoredLines, TestGroup, TestGroupUpload};
 
 /// Why a raw value was refused.
