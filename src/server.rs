@@ -96,7 +96,10 @@ impl Server {
         let metrics = Metrics::new();
         let cell = snapshot::new_cell(&metrics);
         let control = Arc::new(Control::start(store, Arc::clone(&cell), metrics.clone()).await?);
-        for app in control.ensure_apps(config.apps.iter().map(AppConfig::input)).await? {
+        for app in control
+            .ensure_apps(config.apps.iter().map(AppConfig::input))
+            .await?
+        {
             tracing::info!(app = %app, "target app created from the config file");
         }
         warn_kept_report_tokens(&config.apps, &cell.load());

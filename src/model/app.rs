@@ -51,7 +51,10 @@ mod tests {
         // And an app without a token is stored as before.
         assert_eq!(serde_json::to_string(&app).expect("json"), old);
         let hash = "0f".repeat(32);
-        let with = old.replace(r#","revision""#, &format!(r#","report_token_sha256":"{hash}","revision""#));
+        let with = old.replace(
+            r#","revision""#,
+            &format!(r#","report_token_sha256":"{hash}","revision""#),
+        );
         let app: TargetApp = serde_json::from_str(&with).expect("a record with a token loads");
         assert_eq!(app.report_token_sha256.map(String::from), Some(hash));
         assert_eq!(serde_json::to_string(&app).expect("json"), with);

@@ -36,8 +36,8 @@ pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
 pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig};
 pub use status::{Channel, Serving, Status};
 pub(crate) use test_group::UploadVisitor;
-pub use token::TokenSha256;
 pub use test_group::{CompactSet, HASH_SEED, IdsDropped, StoredLines, TestGroup, TestGroupUpload};
+pub use token::TokenSha256;
 
 /// Why a raw value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -79,7 +79,12 @@ mod tests {
         let upper = "AB".repeat(32);
         let parsed = TokenSha256::parse(&upper).map(String::from);
         assert_eq!(parsed, Ok("ab".repeat(32)));
-        for bad in ["", "ab", &"ab".repeat(33), &format!("{}zz", "ab".repeat(31))] {
+        for bad in [
+            "",
+            "ab",
+            &"ab".repeat(33),
+            &format!("{}zz", "ab".repeat(31)),
+        ] {
             let refused = TokenSha256::parse(bad).expect_err(bad);
             assert_eq!(refused.field, "report_token_sha256");
         }
