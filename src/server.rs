@@ -67,17 +67,20 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
 }
 
 /// Config apps are created when missing and otherwise left as stored (SPEC §5), so a
-/// report token edited in the file does not reach an app that exists: say so at start
-/// rather than let an operator believe a token is in force.
+/// report token written into the file later does not reach an app that exists: say so
+/// at start rather than let an operator believe it is in force. A file without a token
+/// is quiet: the reviewer may have set one with `PUT`, and that one stays.
 fn warn_kept_report_tokens(apps: &[AppConfig], snapshot: &snapshot::Snapshot) {
     for app in apps {
         let stored = snapshot.report_token(app.id.as_str());
-        if stored != app.report_token_sha256.as_ref() {
+        if let Some(wanted) = &app.report_token_sha256
+            && stored != Some(wanted)
+        {
             tracing::warn!(
                 app = %app.id,
-                stored = stored.is_some(),
-                "the app's report_token_sha256 in the config file differs from the stored \
-                 app's, which stays in force; change it with PUT /v1/admin/apps/{{app}}"
+                stored_token = stored.is_some(),
+                "the config file's report_token_sha256 is not the stored app's, which \
+                 stays in force; set it with PUT /v1/admin/apps/{{app}}"
             );
         }
     }
