@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{Config, StoreKind};
+use crate::config::{AppConfig, Config, StoreKind};
 use crate::control::{Control, ControlError};
 use crate::health::Health;
 use crate::http::client_service::ClientService;
@@ -67,6 +67,26 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     }
 }
 
+/// Config apps are created when missing and otherwise left as stored (SPEC §5), so a
+/// report token written into the file later does not reach an app that exists: say so
+/// at start rather than let an operator believe it is in force. A file without a token
+/// is quiet: the reviewer may have set one with `PUT`, and that one stays.
+fn warn_kept_report_tokens(apps: &[AppConfig], snapshot: &snapshot::Snapshot) {
+    for app in apps {
+        let stored = snapshot.report_token(app.id.as_str());
+        if let Some(wanted) = &app.report_token_sha256
+            && stored != Some(wanted)
+        {
+            tracing::warn!(
+                app = %app.id,
+                stored_token = stored.is_some(),
+                "the config file's report_token_sha256 is not the stored app's, which \
+                 stays in force; set it with PUT /v1/admin/apps/{{app}}"
+            );
+        }
+    }
+}
+
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
     TcpListener::bind(addr)
         .await
@@ -80,14 +100,13 @@ impl Server {
         let metrics = Metrics::new();
         let cell = snapshot::new_cell(&metrics);
         let control = Arc::new(Control::start(store, Arc::clone(&cell), metrics.clone()).await?);
-        let apps = config
-            .apps
-            .iter()
-            .map(|a| (a.id.clone(), a.environments.clone()))
-            .collect();
-        for app in control.ensure_apps(apps).await? {
+        for app in control
+            .ensure_apps(config.apps.iter().map(AppConfig::input))
+            .await?
+        {
             tracing::info!(app = %app, "target app created from the config file");
         }
+        warn_kept_report_tokens(&config.apps, &cell.load());
         let client_state = ClientState {
             snapshot: Arc::clone(&cell),
             health: Arc::clone(&health),

@@ -4,7 +4,8 @@
 //!   the `OpenApiRouter`s the routers are built from): every documented method answers
 //!   from its handler, every other method 405, and the other listener 404; and those
 //!   operations are exactly SPEC §4's (plus `/openapi.json`);
-//! - the operations that declare bearer security are exactly the ones that answer 401;
+//! - the operations that declare bearer security are exactly the ones that answer 401
+//!   (where it is optional, `POST /v1/report`, for an app with a report token only);
 //! - real responses of a whole release workflow, errors included, have a documented
 //!   status, content type, headers and a body that validates against the schema
 //!   (`openapi/responses.rs`, with the small JSON Schema check of `openapi/schema.rs`).
@@ -202,21 +203,45 @@ fn each_listener_serves_exactly_its_documented_operations() {
 
 #[test]
 fn documented_security_is_what_answers_401() {
-    let gw = Gateway::start(Options::default());
+    let token_app = TargetApp::new("superapp-t")
+        .env("production", "{}")
+        .report_token("report-secret");
+    let gw = Gateway::start(Options::default().app(token_app));
     let doc = serde_json::to_value(graygate::http::openapi::document()).expect("json");
     let admin = operations(&admin_routes());
     for (method, path) in operations(&doc) {
         let op = &doc["paths"][&path][method.to_lowercase()];
-        let secured = op.get("security").is_some();
-        let call = if admin.contains(&(method.clone(), path.clone())) {
-            gw.admin(&method, &concrete(&path))
-        } else {
-            gw.client(&method, &concrete(&path))
+        let security = op["security"].as_array().cloned().unwrap_or_default();
+        // `{}` among the requirements: a token only where the request needs one.
+        let optional = security.contains(&json!({}));
+        let call = || {
+            if admin.contains(&(method.clone(), path.clone())) {
+                gw.admin(&method, &concrete(&path))
+            } else {
+                gw.client(&method, &concrete(&path))
+            }
         };
-        let reply = call.body("{}").send();
-        if secured {
-            reply.expect_error(401, "unauthorized");
+        if optional {
+            assert_eq!(
+                (method.as_str(), path.as_str()),
+                ("POST", "/v1/report"),
+                "an optional token: add a request that needs it here"
+            );
+            // An app with a report token refuses a report without it; another takes it.
+            let report = |app: &str| {
+                let event = json!({"mini_program": "mp-coupons", "release_id": 1, "channel": "full", "outcome": "ok"});
+                json!({"app": app, "env": "production", "events": [event]})
+            };
+            call()
+                .json(&report("superapp-t"))
+                .send()
+                .expect_error(401, "unauthorized");
+            let open = call().json(&report("superapp-a")).send();
+            assert_eq!(open.status, 202, "{method} {path}: {}", open.text);
+        } else if !security.is_empty() {
+            call().body("{}").send().expect_error(401, "unauthorized");
         } else {
+            let reply = call().body("{}").send();
             assert_ne!(
                 reply.status, 401,
                 "{method} {path} answers 401 without declaring security"

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use graygate::model::{
     Action, AppId, Env, EnvPolicy, HistoryEntry, MiniProgramId, MiniProgramVersion, PackageUrl,
-    Percentage, Release, Salt, Status, TargetApp, TestGroup, Version,
+    Percentage, Release, Salt, Status, TargetApp, TestGroup, TokenSha256, Version,
 };
 use graygate::store::embedded::EmbeddedStore;
 use graygate::store::redis::RedisStore;
@@ -31,6 +31,8 @@ fn app(revision: u64) -> TargetApp {
     TargetApp {
         id: AppId::parse("superapp-a").expect("id"),
         environments,
+        // Both stores keep the report token (SPEC §9).
+        report_token_sha256: TokenSha256::parse(&"0f".repeat(32)).ok(),
         revision,
         updated_at: 1,
     }

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::model::{AppId, Env, EnvPolicyInput, Role};
+use crate::control::AppInput;
+use crate::model::{AppId, Env, EnvPolicyInput, Role, TokenSha256};
 
 mod overrides;
 mod source;
@@ -200,6 +201,22 @@ pub struct AppConfig {
     pub id: AppId,
     #[serde(default)]
     pub environments: BTreeMap<Env, EnvPolicyInput>,
+    /// SHA-256 of the token this app's clients must send with health reports (SPEC §9).
+    /// Applied when the app is created from this file; an app the store has keeps its
+    /// own (change it with `PUT /v1/admin/apps/{app}`).
+    #[serde(default)]
+    pub report_token_sha256: Option<TokenSha256>,
+}
+
+impl AppConfig {
+    /// The app as the control plane creates it.
+    pub fn input(&self) -> AppInput {
+        AppInput {
+            id: self.id.clone(),
+            environments: self.environments.clone(),
+            report_token_sha256: self.report_token_sha256,
+        }
+    }
 }
 
 impl Config {

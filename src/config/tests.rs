@@ -223,3 +223,28 @@ fn only_a_missing_token_list_is_warned_about() {
     let config = parse(&token("a", "admin", "aa"), &[]).expect("loads");
     assert!(config.warnings().is_empty());
 }
+
+#[test]
+fn an_app_takes_a_report_token_hash_and_refuses_a_bad_one_by_name() {
+    let app = |hash: &str| {
+        format!(
+            "[[apps]]\nid = \"superapp-a\"\nreport_token_sha256 = \"{hash}\"\n\
+             environments.production = {{}}"
+        )
+    };
+    let config = parse(&app(&"AB".repeat(32)), &[]).expect("a hash in either case loads");
+    let hash = config.apps[0].report_token_sha256.map(String::from);
+    assert_eq!(hash, Some("ab".repeat(32)));
+    let without = parse("[[apps]]\nid = \"a\"\nenvironments.production = {}", &[]);
+    assert_eq!(without.expect("loads").apps[0].report_token_sha256, None);
+    for bad in ["xyz", &"ab".repeat(31), &"ag".repeat(32)] {
+        let message = invalid(&app(bad), &[]);
+        assert_names(&message, &["apps[0].report_token_sha256", bad, "64 hex"]);
+    }
+    let from_env = format!(
+        "[{{id = \"superapp-a\", report_token_sha256 = \"{}\", environments.production = {{}}}}]",
+        "0f".repeat(32)
+    );
+    let config = parse("", &[("GRAYGATE_APPS", &from_env)]).expect("override loads");
+    assert!(config.apps[0].report_token_sha256.is_some());
+}

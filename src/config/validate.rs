@@ -104,7 +104,7 @@ fn apps(config: &Config, src: &Source<'_>) -> Result<(), ConfigError> {
         if !ids.insert(&app.id) {
             return Err(src.invalid(&format!("apps[{i}].id"), "listed twice"));
         }
-        crate::control::build_app(app.id.clone(), app.environments.clone(), 0, 0)
+        crate::control::build_app(app.input(), 0, 0)
             .map_err(|e| src.invalid(&format!("apps[{i}].environments"), e))?;
     }
     Ok(())

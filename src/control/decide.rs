@@ -13,7 +13,7 @@ use super::replica::Replica;
 use crate::model::{
     Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, HistoryEntry, InvalidValue, Millis,
     MiniProgramId, MiniProgramVersion, Percentage, RawPlan, Release, ReleaseConfig, ReleaseId,
-    Salt, Status, TargetApp, TestGroup, Version,
+    Salt, Status, TargetApp, TestGroup, TokenSha256, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Reads};
@@ -90,16 +90,36 @@ fn check_revision(if_match: Option<u64>, current: u64) -> Result<(), ControlErro
     }
 }
 
-/// Creates or replaces a target app's environment policies.
+/// A target app as a reviewer (`PUT /v1/admin/apps/{app}`) or the config file writes it.
+#[derive(Debug, Clone)]
+pub struct AppInput {
+    pub id: AppId,
+    pub environments: BTreeMap<Env, EnvPolicyInput>,
+    /// `None`: the app's clients report without a token.
+    pub report_token_sha256: Option<TokenSha256>,
+}
+
+/// Apps as tests and older callers name them: policies only, no report token.
+impl From<(AppId, BTreeMap<Env, EnvPolicyInput>)> for AppInput {
+    fn from((id, environments): (AppId, BTreeMap<Env, EnvPolicyInput>)) -> AppInput {
+        AppInput {
+            id,
+            environments,
+            report_token_sha256: None,
+        }
+    }
+}
+
+/// Creates or replaces a target app: its environment policies and its report token.
 pub fn put_app(
     state: &Replica,
     actor: &Actor,
-    (id, environments): (AppId, BTreeMap<Env, EnvPolicyInput>),
+    input: AppInput,
     if_match: Option<u64>,
     now: Millis,
 ) -> Result<Batch, ControlError> {
     require(actor, Operation::PutApp)?;
-    let app = build_app(id, environments, state.revision + 1, now)?;
+    let app = build_app(input, state.revision + 1, now)?;
     if let Some(old) = state.apps.get(&app.id) {
         check_revision(if_match, old.revision)?;
         let removed = old
@@ -120,25 +140,22 @@ pub fn put_app(
 }
 
 /// Normalises a target app: production is mandatory and every policy obeys SPEC §1.
-pub fn build_app(
-    id: AppId,
-    environments: BTreeMap<Env, EnvPolicyInput>,
-    revision: u64,
-    now: Millis,
-) -> Result<TargetApp, ControlError> {
-    if !environments.contains_key(&Env::Production) {
+pub fn build_app(input: AppInput, revision: u64, now: Millis) -> Result<TargetApp, ControlError> {
+    if !input.environments.contains_key(&Env::Production) {
         return Err(ControlError::Invalid(InvalidValue::new(
             "environments",
             "every target app has a production environment",
         )));
     }
-    let environments = environments
+    let environments = input
+        .environments
         .into_iter()
         .map(|(env, input)| Ok((env, EnvPolicy::for_env(env, input)?)))
         .collect::<Result<BTreeMap<_, _>, ControlError>>()?;
     Ok(TargetApp {
-        id,
+        id: input.id,
         environments,
+        report_token_sha256: input.report_token_sha256,
         revision,
         updated_at: now,
     })

@@ -8,15 +8,14 @@
 //! replica; writes across nodes by the store, which commits a batch only if nothing its
 //! decision read was written since (`commit`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, Notify};
 
 use crate::metrics::Metrics;
 use crate::model::{
-    Actor, AppId, Env, EnvPolicyInput, InvalidValue, MiniProgramVersion, ReleaseId, Role, Salt,
-    Status, TargetApp,
+    Actor, AppId, Env, InvalidValue, MiniProgramVersion, ReleaseId, Role, Salt, Status, TargetApp,
 };
 use crate::reports::Tallies;
 use crate::snapshot::{RouteKey, SnapshotCell};
@@ -37,7 +36,7 @@ pub mod scheduler;
 mod tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use decide::{CreateRelease, build_app};
+pub use decide::{AppInput, CreateRelease, build_app};
 pub use guard::ReleaseHealth;
 pub use read::{ReleaseFilter, ReleaseInfo};
 pub use replica::Replica;
@@ -134,26 +133,29 @@ impl Control {
         self.clock.now()
     }
 
-    /// Creates the apps of the config file that the store does not have yet.
+    /// Creates the apps of the config file that the store does not have yet. An app the
+    /// store has is left as it is, report token included (SPEC §5: created when
+    /// missing); the caller warns when the file's token differs.
     pub async fn ensure_apps(
         &self,
-        apps: Vec<(AppId, BTreeMap<Env, EnvPolicyInput>)>,
+        apps: impl IntoIterator<Item = impl Into<AppInput>>,
     ) -> Result<Vec<AppId>, ControlError> {
         let mut created = Vec::new();
-        for (id, envs) in apps {
+        for input in apps {
+            let input: AppInput = input.into();
             let made = self
                 .commit(|state| {
-                    if state.apps.contains_key(&id) {
+                    if state.apps.contains_key(&input.id) {
                         return Ok(None);
                     }
-                    let app = build_app(id.clone(), envs.clone(), state.revision + 1, self.now())?;
+                    let app = build_app(input.clone(), state.revision + 1, self.now())?;
                     let mut batch = Batch::on(state.revision);
                     batch.records.apps.push(app);
                     Ok(Some(batch))
                 })
                 .await?;
             if made {
-                created.push(id);
+                created.push(input.id);
             }
         }
         Ok(created)
@@ -163,7 +165,7 @@ impl Control {
     pub async fn put_app(
         &self,
         actor: &Actor,
-        app: (AppId, BTreeMap<Env, EnvPolicyInput>),
+        app: AppInput,
         if_match: Option<u64>,
     ) -> Result<TargetApp, ControlError> {
         let now = self.now();
@@ -172,7 +174,7 @@ impl Control {
         let state = self.state.lock().await;
         state
             .apps
-            .get(&app.0)
+            .get(&app.id)
             .cloned()
             .ok_or(ControlError::AppNotFound)
     }

@@ -1,6 +1,7 @@
-//! Turning committed state into what the hot path serves: the changed routes are rebuilt
-//! and a new snapshot swapped in, and the rollout series follow (per-version series only
-//! for releases that serve, percentages only for releases in flight).
+//! Turning committed state into what the hot path serves: the changed routes are rebuilt,
+//! the apps' report tokens taken and a new snapshot swapped in, and the rollout series
+//! follow (per-version series only for releases that serve, percentages only for releases
+//! in flight).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -37,7 +38,10 @@ pub fn publish(
             (key, route)
         })
         .collect();
-    cell.store(Arc::new(old.with_changes(state.revision, changes, metrics)));
+    let mut next = old.with_changes(state.revision, changes, metrics);
+    let tokens = state.apps.values();
+    next.set_report_tokens(tokens.filter_map(|a| Some((a.id.as_str(), a.report_token_sha256?))));
+    cell.store(Arc::new(next));
     retired.forget(metrics);
     for ((app, env, status), n) in state.status_counts() {
         let labels = [app.as_str(), env.as_str(), status.as_str()];

@@ -74,7 +74,7 @@ fn envs() -> BTreeMap<Env, EnvPolicyInput> {
 /// Another node's batch on `base`, writing app `name`.
 fn other_app(base: u64, name: &str) -> Batch {
     let mut batch = Batch::on(base);
-    let app = build_app(id(name), envs(), base + 1, 0).expect("app");
+    let app = build_app((id(name), envs()).into(), base + 1, 0).expect("app");
     batch.records.apps.push(app);
     batch
 }

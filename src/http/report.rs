@@ -4,6 +4,12 @@
 //! counted as dropped) when that release does not serve on that channel of that route.
 //! Events also count on the guard's arms of the in-flight release ([`crate::reports`]).
 //! A report costs a route lookup and two atomic adds per event: no lock, no allocation.
+//!
+//! An app may require a report token (SPEC §9), held in the snapshot: one more probe and,
+//! for such an app, one SHA-256 of the presented token. Why a token: fake `error` reports
+//! can only halt or roll back a rollout (fail safe), but fake `ok` reports can fill the
+//! guard's `min_samples` and dilute a real regression, so a plan step the guard would
+//! hold back goes ahead (never past the plan's own steps and schedule).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::{RawAuthorization, bearer_matches};
 use super::body::Body;
 use super::client_api::ClientState;
 use super::error::{ClientError, ErrorBody};
@@ -78,26 +85,49 @@ pub struct ReportAccepted {
 ///
 /// Events naming a release that does not serve on that channel of that route are dropped
 /// and counted in `graygate_reports_dropped_total`, never stored. A bad field answers 400
-/// and nothing of the request counts.
+/// and nothing of the request counts. An app with a report token (`report_token_sha256`)
+/// takes reports only with `Authorization: Bearer <token>`; other apps need no header.
 #[utoipa::path(post, path = "/v1/report", tag = "client",
+    // `{}` first: no token is needed unless the app has one.
+    security((), ("bearer" = [])),
     request_body = ReportRequest,
     responses(
         (status = 202, description = "Counted and dropped events", body = ReportAccepted),
         (status = 400, description = "`invalid_parameter`, `invalid_body`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`: the app has a report token and the \
+            request's bearer token is missing or another; nothing counted", body = ErrorBody),
     ))]
-pub async fn report(State(s): State<ClientState>, body: Body<ReportRequest>) -> Response {
-    match parse(&body) {
+pub async fn report(
+    State(s): State<ClientState>,
+    RawAuthorization(authorization): RawAuthorization,
+    body: Body<ReportRequest>,
+) -> Response {
+    // One snapshot for the token check and the counting, so both see the same app.
+    let snapshot = s.snapshot.load();
+    let header = authorization.as_ref().map(|h| h.as_bytes());
+    match parse(&body, &snapshot, header) {
         Ok(request) => {
-            let answer = count_events(&s.snapshot.load(), &s.metrics, &request);
+            let answer = count_events(&snapshot, &s.metrics, &request);
             (StatusCode::ACCEPTED, Json(answer)).into_response()
         }
         Err(e) => e.into_response(),
     }
 }
 
-fn parse(body: &Body<ReportRequest>) -> Result<ReportRequest, ClientError> {
+/// The request, once it is well formed and, for an app with a report token, carries it.
+/// The token is checked as soon as the app is known, before the events are looked at.
+fn parse(
+    body: &Body<ReportRequest>,
+    snapshot: &Snapshot,
+    authorization: Option<&[u8]>,
+) -> Result<ReportRequest, ClientError> {
     let request = body.parse()?;
     check_ident("app", &request.app)?;
+    if let Some(token) = snapshot.report_token(&request.app)
+        && !bearer_matches(authorization, token)
+    {
+        return Err(ClientError::Unauthorized);
+    }
     if request.events.is_empty() || request.events.len() > MAX_EVENTS {
         let why = format!("must hold 1 to {MAX_EVENTS} events");
         return Err(InvalidValue::new("events", why).into());

@@ -20,6 +20,7 @@ mod policy;
 mod release;
 mod status;
 mod test_group;
+mod token;
 
 pub use action::Action;
 pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
@@ -38,6 +39,7 @@ pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, Relea
 pub use status::{Channel, Serving, Status};
 pub(crate) use test_group::UploadVisitor;
 pub use test_group::{CompactSet, HASH_SEED, IdsDropped, StoredLines, TestGroup, TestGroupUpload};
+pub use token::TokenSha256;
 
 /// Why a raw value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

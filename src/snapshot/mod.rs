@@ -14,7 +14,7 @@ use bytes::Bytes;
 use hashbrown::{Equivalent, HashMap};
 
 use crate::metrics::{Metrics, TargetCounters};
-use crate::model::{AppId, Env, MiniProgramId, Release};
+use crate::model::{AppId, Env, MiniProgramId, Release, TokenSha256};
 
 mod explain;
 mod route;
@@ -68,6 +68,10 @@ pub struct Snapshot {
     targets: HashMap<(Arc<str>, Env), Arc<Target>>,
     /// Miss and error counters of requests for targets without routes.
     other: TargetCounters,
+    /// The report token of each target app that has one (SPEC §9), so a report is
+    /// checked against the snapshot it counts on: one probe, no lock. Shared between
+    /// snapshots until a token changes.
+    report_tokens: Arc<HashMap<Arc<str>, TokenSha256>>,
 }
 
 impl Snapshot {
@@ -79,7 +83,30 @@ impl Snapshot {
             routes: RouteTable::default(),
             targets: HashMap::new(),
             other: metrics.target_counters(crate::metrics::OTHER, crate::metrics::OTHER),
+            report_tokens: Arc::default(),
         }
+    }
+
+    /// The SHA-256 of the token `app`'s clients must report with, if it has one.
+    pub fn report_token(&self, app: &str) -> Option<&TokenSha256> {
+        self.report_tokens.get(app)
+    }
+
+    /// Takes the report token of every app that has one; the table is rebuilt only when
+    /// a token was set, changed or removed, which is rare beside route changes.
+    pub fn set_report_tokens<'a>(
+        &mut self,
+        tokens: impl Iterator<Item = (&'a str, TokenSha256)> + Clone,
+    ) {
+        let mut count = 0;
+        let same = tokens.clone().all(|(app, token)| {
+            count += 1;
+            self.report_tokens.get(app) == Some(&token)
+        });
+        if same && count == self.report_tokens.len() {
+            return;
+        }
+        self.report_tokens = Arc::new(tokens.map(|(app, t)| (Arc::from(app), t)).collect());
     }
 
     /// Counters for a resolve of `app`/`env` that found nothing to serve.

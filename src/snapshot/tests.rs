@@ -204,3 +204,38 @@ fn explain_says_what_was_decided_and_why_at_each_rule() {
         "{why}"
     );
 }
+
+#[test]
+fn report_tokens_are_rebuilt_only_when_one_changes() {
+    let metrics = Metrics::new();
+    let token = |b: &str| crate::model::TokenSha256::parse(&b.repeat(32)).expect("hash");
+    let (a, b) = (token("0a"), token("0b"));
+    let mut snapshot = Snapshot::new(&metrics);
+    assert!(snapshot.report_token("app").is_none());
+    snapshot.set_report_tokens([("app", a), ("other", b)].into_iter());
+    assert_eq!(snapshot.report_token("app"), Some(&a));
+    assert_eq!(snapshot.report_token("other"), Some(&b));
+    let mut next = snapshot.with_changes(2, Vec::new(), &metrics);
+    next.set_report_tokens([("other", b), ("app", a)].into_iter());
+    assert!(
+        Arc::ptr_eq(&snapshot.report_tokens, &next.report_tokens),
+        "the same tokens are shared, not rebuilt"
+    );
+    next.set_report_tokens([("app", b)].into_iter());
+    assert_eq!(
+        next.report_token("app"),
+        Some(&b),
+        "a changed token is taken"
+    );
+    assert!(
+        next.report_token("other").is_none(),
+        "a removed one is gone"
+    );
+    assert_eq!(
+        snapshot.report_token("app"),
+        Some(&a),
+        "older snapshots keep theirs"
+    );
+    next.set_report_tokens(std::iter::empty());
+    assert!(next.report_token("app").is_none());
+}

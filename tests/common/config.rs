@@ -64,6 +64,8 @@ pub fn token_sha256(token: &str) -> String {
 pub struct TargetApp {
     id: String,
     environments: Vec<(String, String)>,
+    /// `report_token_sha256`, verbatim (a hash, or something that is not one).
+    report_token_sha256: Option<String>,
 }
 
 impl TargetApp {
@@ -71,7 +73,19 @@ impl TargetApp {
         TargetApp {
             id: id.to_string(),
             environments: Vec::new(),
+            report_token_sha256: None,
         }
+    }
+
+    /// Requires `token` with the app's health reports (its SHA-256 goes into the file).
+    pub fn report_token(self, token: &str) -> Self {
+        self.report_token_sha256(&token_sha256(token))
+    }
+
+    /// Sets `report_token_sha256` to `value` as given.
+    pub fn report_token_sha256(mut self, value: &str) -> Self {
+        self.report_token_sha256 = Some(value.to_string());
+        self
     }
 
     /// Adds environment `env` with `policy`, a TOML inline table (`"{}"` for the defaults).
@@ -83,6 +97,9 @@ impl TargetApp {
 
     fn to_toml(&self) -> String {
         let mut out = format!("[[apps]]\nid = {}\n", toml_string(&self.id));
+        if let Some(hash) = &self.report_token_sha256 {
+            out.push_str(&format!("report_token_sha256 = {}\n", toml_string(hash)));
+        }
         for (env, policy) in &self.environments {
             out.push_str(&format!("environments.{env} = {policy}\n"));
         }

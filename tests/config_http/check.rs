@@ -83,3 +83,14 @@ fn check_config_names_key_value_and_origin_of_each_kind_of_error() {
     let unknown = check("[store]\npth = \"x.db\"\n", &[]);
     assert_refused_naming(&unknown, &["store.pth", "\"x.db\""]);
 }
+
+#[test]
+fn check_config_names_an_apps_bad_report_token_hash() {
+    let app = "[[apps]]\nid = \"superapp-a\"\nreport_token_sha256 = \"not-a-hash\"\n\
+        environments.production = {}\n";
+    let output = check(app, &[]);
+    assert_refused_naming(
+        &output,
+        &["apps[0].report_token_sha256", "not-a-hash", "64 hex"],
+    );
+}

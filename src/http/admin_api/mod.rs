@@ -18,10 +18,10 @@ use super::error::{ApiError, ErrorBody};
 use super::json::Json;
 use super::openapi::IfMatch;
 use super::params::Path;
-use crate::control::{CreateRelease, ReleaseFilter};
+use crate::control::{AppInput, CreateRelease, ReleaseFilter};
 use crate::model::{
     AppId, Env, EnvPolicyInput, MiniProgramId, MiniProgramVersion, PackageUrl, ReleaseConfig,
-    Sha256, Status, TestGroupUpload, UserId, Version,
+    Sha256, Status, TestGroupUpload, TokenSha256, UserId, Version,
 };
 use crate::snapshot::{Explanation, Subject};
 
@@ -44,12 +44,20 @@ type ApiResult = Result<Response, ApiError>;
 pub struct PutAppBody {
     #[schema(example = json!({"production": {"pilot_testing": true}, "sandbox": {"approval": "manual"}}))]
     environments: BTreeMap<Env, EnvPolicyInput>,
+    /// SHA-256 of the token the app's clients must send with `POST /v1/report`
+    /// (`Authorization: Bearer <token>`). Left out or null: reports need no token. The
+    /// PUT replaces the app, so leaving it out removes a token the app had.
+    #[serde(default)]
+    #[schema(nullable = true)]
+    report_token_sha256: Option<TokenSha256>,
 }
 
 /// Create or replace a target app (reviewer only).
 ///
 /// The super-app side owns its target apps and their environment policies. Production
 /// approval is always manual; development and test approve automatically without pilot testing.
+/// `report_token_sha256` sets the app's client report token; the answer shows only
+/// whether one is set (`report_token`), never the hash.
 #[utoipa::path(put, path = "/v1/admin/apps/{app}", tag = "admin",
     security(("bearer" = [])),
     params(("app" = AppId, Path, description = "The target app id", example = json!("superapp-a")), IfMatch),
@@ -70,10 +78,12 @@ pub async fn put_app(
     let app = AppId::parse(&app)?;
     let body = body.parse()?;
     let if_match = if_match(&headers)?;
-    let saved = s
-        .control
-        .put_app(&actor, (app, body.environments), if_match)
-        .await;
+    let input = AppInput {
+        id: app,
+        environments: body.environments,
+        report_token_sha256: body.report_token_sha256,
+    };
+    let saved = s.control.put_app(&actor, input, if_match).await;
     Ok(Json(AppView::from(saved?)).into_response())
 }
 

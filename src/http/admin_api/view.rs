@@ -114,6 +114,9 @@ pub struct AppView {
     #[schema(value_type = AppId)]
     pub id: String,
     pub environments: BTreeMap<Env, EnvPolicy>,
+    /// Whether `POST /v1/report` for this app needs its report token. The hash is not
+    /// shown: a viewer has no need of it, and a leaked hash helps guess a weak token.
+    pub report_token: bool,
     pub revision: u64,
     /// RFC 3339, UTC, milliseconds.
     #[schema(format = DateTime)]
@@ -125,6 +128,7 @@ impl From<TargetApp> for AppView {
         AppView {
             id: a.id.to_string(),
             environments: a.environments,
+            report_token: a.report_token_sha256.is_some(),
             revision: a.revision,
             updated_at: rfc3339(a.updated_at),
         }

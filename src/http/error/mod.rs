@@ -117,7 +117,8 @@ pub enum RequestError {
 }
 
 /// Every error the client API answers with: an unreadable request, an invalid value,
-/// and a miss. It names nothing of the control plane, so the hot path depends on none of it.
+/// a miss, and a report without its app's token. It names nothing of the control plane,
+/// so the hot path depends on none of it.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error(transparent)]
@@ -128,6 +129,9 @@ pub enum ClientError {
     /// Nothing is released to this user for the mini program (SPEC §3 step 4).
     #[error("no release of this mini program serves this user")]
     NotReleased,
+    /// A report for an app with a report token without that token (SPEC §9).
+    #[error("this app's reports need its report token: Authorization: Bearer <token>")]
+    Unauthorized,
 }
 
 /// Every error an HTTP handler can answer with.
@@ -201,6 +205,7 @@ fn client_parts(e: &ClientError) -> (StatusCode, ErrorCode, Option<Value>) {
         ClientError::Request(e) => request_parts(e),
         ClientError::Invalid(_) => (StatusCode::BAD_REQUEST, Code::InvalidParameter, None),
         ClientError::NotReleased => (StatusCode::NOT_FOUND, Code::NotReleased, None),
+        ClientError::Unauthorized => (StatusCode::UNAUTHORIZED, Code::Unauthorized, None),
     }
 }
 

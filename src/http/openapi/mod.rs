@@ -7,8 +7,9 @@
 //! list and cannot drift. [`document`] merges the two listeners' operations and adds what
 //! holds for whole classes of operations instead of repeating it on every handler:
 //! - 408, 431 and 500, which the layers of every router can answer;
-//! - the bearer scheme and 401 on every operation that declares `security`;
-//! - 403 `forbidden` and 503 `store_unavailable` on every secured write;
+//! - the bearer scheme and 401 on every operation that declares `security`, also where
+//!   the token is optional (`{}` among the requirements: `POST /v1/report`);
+//! - 403 `forbidden` and 503 `store_unavailable` on every write that requires a token;
 //! - 412 `revision_mismatch` on every operation that takes `If-Match` ([`IfMatch`]);
 //! - 413 on every operation that takes a body;
 //! - the `ETag` header on every answer that is a release.
@@ -41,7 +42,8 @@ graygate is a grayscale rollout gateway for mini programs (SPEC §4). It listens
 ports, and the operations here are grouped by listener:
 
 - **client** listener (`server.client_listen`, default `127.0.0.1:8080`): tag `client` \
-  (`/v1/resolve`, `/v1/report`) and tag `health`. No authentication.
+  (`/v1/resolve`, `/v1/report`) and tag `health`. No authentication, except that a \
+  target app with a report token takes `/v1/report` only with `Authorization: Bearer`.
 - **admin** listener (`server.admin_listen`, default `127.0.0.1:8081`): tag `admin` (the \
   admin API with bearer tokens, `/metrics`, `/openapi.json`) and tag `health`.
 
@@ -125,7 +127,8 @@ fn tags() -> Vec<Tag> {
     vec![
         tag(
             CLIENT_TAG,
-            "Client listener: which version of a mini program a user gets. No authentication.",
+            "Client listener: which version of a mini program a user gets, and health reports. \
+             No authentication, except reports for an app with a report token.",
         ),
         tag(
             ADMIN_TAG,
@@ -144,7 +147,8 @@ fn bearer() -> SecurityScheme {
                 "A token configured by its SHA-256 in `[[auth.tokens]]` with a role: viewer \
                  (read), developer (versions, create, edit, apply, withdraw), admin (developer \
                  plus complete_testing, go_live, cancel) or reviewer (read, approve, reject, \
-                 target apps).",
+                 target apps). On the client listener, `POST /v1/report` takes a target app's \
+                 report token instead (its SHA-256 is the app's `report_token_sha256`).",
             ))
             .build(),
     )
@@ -229,14 +233,19 @@ fn shared_responses() -> Vec<(String, RefOr<ApiResponse>)> {
 /// Adds the responses that hold for a whole class of operations (see the module doc);
 /// an operation's own description of a status, more specific, is kept.
 fn add_common_responses(op: &mut Operation, read: bool) {
-    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    use utoipa::openapi::security::SecurityRequirement;
+    let security = op.security.as_deref().unwrap_or_default();
+    // An empty requirement (`{}`) among them makes the token optional: `POST /v1/report`
+    // needs one only for an app with a report token, and refuses nothing by role.
+    let optional = security.contains(&SecurityRequirement::default());
+    let secured = !security.is_empty();
     let has_body = op.request_body.is_some();
     let takes_if_match =
         (op.parameters.iter().flatten()).any(|p| matches!(p, RefOr::T(p) if p.name == IF_MATCH));
     for &(name, status, _, _) in &SHARED {
         let applies = match status {
             "401" => secured,
-            "403" | "503" => secured && !read,
+            "403" | "503" => secured && !optional && !read,
             "412" => takes_if_match,
             "413" => has_body,
             "408" | "431" | "500" => true,
