@@ -161,30 +161,13 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let stopped = |mut rx: watch::Receiver<bool>| async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
         let sync = tokio::spawn(sync_loop(
             Arc::clone(&self.control),
             Arc::clone(&self.health),
             self.check_every,
             stopped(stop_rx.clone()),
         ));
-        let flush = tokio::spawn(report_flush_loop(
-            Arc::clone(&self.control),
-            stopped(stop_rx.clone()),
-        ));
-        // Every node runs the plan scheduler; the store lets one node's step land.
-        let scheduler = tokio::spawn(crate::control::scheduler::run(
-            Arc::clone(&self.control),
-            stopped(stop_rx.clone()),
-        ));
-        // Every node evaluates every guard; the store lets one node's action land.
-        let guard = tokio::spawn(crate::control::guard::run(
-            Arc::clone(&self.control),
-            self.guard_every,
-            stopped(stop_rx.clone()),
-        ));
+        let background = self.spawn_background(&stop_rx);
         let client = tokio::spawn(listener::serve(
             self.client,
             self.client_service,
@@ -202,16 +185,10 @@ impl Server {
         let _ = stop_tx.send(true);
         let drained = tokio::time::timeout(self.grace, async { (client.await, admin.await) }).await;
         sync.abort();
-        // The flush loop sends what was counted since its last round, then stops.
-        if tokio::time::timeout(self.grace, flush).await.is_err() {
-            tracing::warn!("the last report flush did not finish within the grace period");
-        }
-        // The scheduler stops at the signal; a step it is committing finishes first.
-        if tokio::time::timeout(self.grace, scheduler).await.is_err() {
-            tracing::warn!("the plan scheduler did not stop within the grace period");
-        }
-        if tokio::time::timeout(self.grace, guard).await.is_err() {
-            tracing::warn!("the guard evaluator did not stop within the grace period");
+        for (task, handle) in background {
+            if tokio::time::timeout(self.grace, handle).await.is_err() {
+                tracing::warn!(task, "did not stop within the grace period");
+            }
         }
         match drained {
             Ok((Ok(()), Ok(()))) => Ok(()),
@@ -223,6 +200,32 @@ impl Server {
                 Ok(())
             }
         }
+    }
+}
+
+/// A stopped watch: completes once `true` is sent.
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+impl Server {
+    /// The tasks every node runs beside its listeners, each stopped by the signal and
+    /// awaited at shutdown: the report flush (it sends what was counted since its last
+    /// round), the plan scheduler and the guard evaluator (a step or action being
+    /// committed finishes first). The store lets one node's step or action land.
+    fn spawn_background(
+        &self,
+        stop: &watch::Receiver<bool>,
+    ) -> Vec<(&'static str, tokio::task::JoinHandle<()>)> {
+        let control = || Arc::clone(&self.control);
+        let flush = report_flush_loop(control(), stopped(stop.clone()));
+        let scheduler = crate::control::scheduler::run(control(), stopped(stop.clone()));
+        let guard = crate::control::guard::run(control(), self.guard_every, stopped(stop.clone()));
+        vec![
+            ("the report flush", tokio::spawn(flush)),
+            ("the plan scheduler", tokio::spawn(scheduler)),
+            ("the guard evaluator", tokio::spawn(guard)),
+        ]
     }
 }
 

@@ -318,22 +318,23 @@ fn carry_out(
         | Command::GuardHalt(_)
         | Command::GuardRollback(_) => {}
     }
-    match &transition.plan {
-        Change::Keep => {}
-        Change::Set(plan) => next.plan = Some(Arc::new(plan.clone())),
-        Change::Remove => next.plan = None,
-    }
-    match transition.guard {
-        Change::Keep => {}
-        Change::Set(guard) => next.guard = Some(guard),
-        Change::Remove => next.guard = None,
-    }
+    next.plan = changed(next.plan, transition.plan.clone().map(Arc::new));
+    next.guard = changed(next.guard, transition.guard.clone());
     if transition.starts_review() {
         next.applied_by = Some(actor.name().to_owned());
     } else if transition.to != Status::UnderReview {
         next.applied_by = None;
     }
     next
+}
+
+/// A part of the release after a [`Change`] to it.
+fn changed<T>(now: Option<T>, change: Change<T>) -> Option<T> {
+    match change {
+        Change::Keep => now,
+        Change::Set(new) => Some(new),
+        Change::Remove => None,
+    }
 }
 
 /// Rule 3: the previous full release of the route, archived in the same batch.

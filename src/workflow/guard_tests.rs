@@ -123,73 +123,115 @@ fn may(actor: &Actor, command: &Command) -> Outcome {
 
 /// SPEC §8–§9 in the tester's words; `Refused` from [`may`] means "the actor may ask".
 fn oracle(f: &Facts<'_>, command: &Command, actor: &Actor) -> Outcome {
-    if may(actor, command) != Outcome::Refused {
-        return may(actor, command);
+    match may(actor, command) {
+        Outcome::Refused => {}
+        other => return other,
     }
+    let outcome = match command {
+        Command::SetGuard(_) | Command::RemoveGuard => guard_change(f, command),
+        Command::GuardHalt(_) | Command::GuardRollback(_) => guard_act(f, command),
+        _ => gate(f, command),
+    };
+    outcome.unwrap_or(Outcome::Refused)
+}
+
+fn judged(f: &Facts<'_>, finding: &Finding, decision: Decision) -> bool {
+    f.guard
+        .is_some_and(|g| g.spec == finding.spec && finding.decision() == decision)
+}
+
+fn stays(f: &Facts<'_>, plan: Option<PlanState>, guard: Change<Guard>) -> Outcome {
+    Outcome::Done(f.status, f.percentage, plan, guard)
+}
+
+/// Guards are set and removed in production before full, like plans.
+fn guard_change(f: &Facts<'_>, command: &Command) -> Option<Outcome> {
     use Status::*;
-    let before_full = matches!(
+    let open = matches!(
         f.status,
         NewVersionCreated | PilotTesting | ReleasePreparation | GrayscaleRelease
-    );
-    let live = matches!(f.status, ReleasePreparation | GrayscaleRelease);
-    let production = f.env == Env::Production;
+    ) && f.env == Env::Production;
     let state = f.plan.map(|p| p.state);
-    let judged = |finding: &Finding, decision| {
-        f.guard
-            .is_some_and(|g| g.spec == finding.spec && finding.decision() == decision)
-    };
-    let mode = |m| f.guard.is_some_and(|g| g.on_regression == m);
-    let due_from = |from: &Option<usize>| f.plan.is_some_and(|p| p.step == *from);
-    let stays = |plan, guard| Outcome::Done(f.status, f.percentage, plan, guard);
     match command {
-        Command::SetGuard(g) if before_full && production => stays(state, Change::Set(*g)),
-        Command::RemoveGuard if before_full && production && f.guard.is_some() => {
-            stays(state, Change::Remove)
-        }
-        Command::GuardRollback(finding)
-            if f.status == GrayscaleRelease
-                && judged(finding, Decision::Regression)
-                && mode(OnRegression::Rollback) =>
-        {
+        Command::SetGuard(g) if open => Some(stays(f, state, Change::Set(*g))),
+        Command::RemoveGuard if open && f.guard.is_some() => Some(stays(f, state, Change::Remove)),
+        _ => None,
+    }
+}
+
+/// The guard acts in grayscale on a regression it found with its current parameters, as
+/// its `on_regression` says; a halt needs a started plan that has not ended or halted.
+fn guard_act(f: &Facts<'_>, command: &Command) -> Option<Outcome> {
+    let state = f.plan.map(|p| p.state);
+    let mode = |m| f.guard.is_some_and(|g| g.on_regression == m);
+    let (Command::GuardHalt(finding) | Command::GuardRollback(finding)) = command else {
+        return None;
+    };
+    if f.status != Status::GrayscaleRelease || !judged(f, finding, Decision::Regression) {
+        return None;
+    }
+    match command {
+        Command::GuardRollback(_) if mode(OnRegression::Rollback) => {
             let plan = state.map(|s| match s {
                 PlanState::Completed | PlanState::Canceled => s,
                 _ => PlanState::Canceled,
             });
-            Outcome::Done(Canceled, Percentage::ZERO, plan, Change::Keep)
+            Some(Outcome::Done(
+                Status::Canceled,
+                Percentage::ZERO,
+                plan,
+                Change::Keep,
+            ))
         }
-        Command::GuardHalt(finding)
-            if f.status == GrayscaleRelease
-                && judged(finding, Decision::Regression)
-                && mode(OnRegression::Halt)
+        Command::GuardHalt(_)
+            if mode(OnRegression::Halt)
                 && matches!(
                     state,
                     Some(PlanState::Running | PlanState::WaitingForData | PlanState::Paused)
                 ) =>
         {
-            stays(Some(PlanState::Halted), Change::Keep)
+            Some(stays(f, Some(PlanState::Halted), Change::Keep))
         }
+        _ => None,
+    }
+}
+
+/// A due step of a live production plan: taken without a guard or on a healthy finding;
+/// a running plan waits for data on an insufficient one.
+fn gate(f: &Facts<'_>, command: &Command) -> Option<Outcome> {
+    let live = matches!(
+        f.status,
+        Status::ReleasePreparation | Status::GrayscaleRelease
+    );
+    let state = f.plan.map(|p| p.state);
+    let at = |from: &Option<usize>| f.plan.is_some_and(|p| p.step == *from);
+    if !live || f.env != Env::Production {
+        return None;
+    }
+    match command {
         Command::PlanStep { from, finding }
-            if live
-                && production
-                && matches!(state, Some(PlanState::Running | PlanState::WaitingForData))
-                && due_from(from)
+            if matches!(state, Some(PlanState::Running | PlanState::WaitingForData))
+                && at(from)
                 && (f.guard.is_none()
-                    || finding.is_some_and(|x| judged(&x, Decision::Healthy))) =>
+                    || finding.is_some_and(|x| judged(f, &x, Decision::Healthy))) =>
         {
             // Step 1 of the tables' plan is full: it completes the plan.
             let completed = Some(PlanState::Completed);
-            Outcome::Done(FullRelease, Percentage::ZERO, completed, Change::Keep)
+            Some(Outcome::Done(
+                Status::FullRelease,
+                Percentage::ZERO,
+                completed,
+                Change::Keep,
+            ))
         }
         Command::WaitForData { from, finding }
-            if live
-                && production
-                && state == Some(PlanState::Running)
-                && due_from(from)
-                && judged(finding, Decision::InsufficientData) =>
+            if state == Some(PlanState::Running)
+                && at(from)
+                && judged(f, finding, Decision::InsufficientData) =>
         {
-            stays(Some(PlanState::WaitingForData), Change::Keep)
+            Some(stays(f, Some(PlanState::WaitingForData), Change::Keep))
         }
-        _ => Outcome::Refused,
+        _ => None,
     }
 }
 
@@ -251,7 +293,8 @@ fn guard_commands_match_the_spec_in_every_case() {
                     for command in &all {
                         for actor in actors() {
                             cases += 1;
-                            let (want, got) = (oracle(&f, command, &actor), actual(&f, command, &actor));
+                            let (want, got) =
+                                (oracle(&f, command, &actor), actual(&f, command, &actor));
                             if matches!(got, Outcome::Done(..)) {
                                 accepted.insert(command.action());
                             }
@@ -268,7 +311,11 @@ fn guard_commands_match_the_spec_in_every_case() {
             }
         }
     }
-    assert!(failures.is_empty(), "{cases} cases; first failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{cases} cases; first failures:\n{}",
+        failures.join("\n")
+    );
     let every = [
         Action::SetGuard,
         Action::RemoveGuard,
@@ -306,7 +353,12 @@ fn allowed_actions_list_guard_changes_for_people_only() {
 fn a_wait_explains_itself_and_the_next_healthy_finding_steps() {
     let running = plan_in(PlanState::Running);
     let g = guard(OnRegression::Halt);
-    let f = facts(Status::GrayscaleRelease, Env::Production, Some(g), Some(&running));
+    let f = facts(
+        Status::GrayscaleRelease,
+        Env::Production,
+        Some(g),
+        Some(&running),
+    );
     let plan_actor = Actor::System(SystemActor::Plan);
     let thin = findings()[1];
     let wait = Command::WaitForData {
@@ -320,7 +372,12 @@ fn a_wait_explains_itself_and_the_next_healthy_finding_steps() {
     assert_eq!(waiting.state, PlanState::WaitingForData);
     let reason = waiting.reason.clone().unwrap_or_default();
     assert!(reason.contains("candidate has 10"), "{reason}");
-    let f = facts(Status::GrayscaleRelease, Env::Production, Some(g), Some(&waiting));
+    let f = facts(
+        Status::GrayscaleRelease,
+        Env::Production,
+        Some(g),
+        Some(&waiting),
+    );
     let healthy = Command::PlanStep {
         from: Some(0),
         finding: Some(findings()[0]),

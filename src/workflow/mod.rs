@@ -176,6 +176,16 @@ pub enum Change<T> {
     Remove,
 }
 
+impl<T> Change<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Change<U> {
+        match self {
+            Change::Keep => Change::Keep,
+            Change::Set(t) => Change::Set(f(t)),
+            Change::Remove => Change::Remove,
+        }
+    }
+}
+
 /// What an accepted action does to the release's plan.
 pub type PlanChange = Change<Plan>;
 
