@@ -27,6 +27,8 @@ mod commit;
 mod decide;
 pub mod guard;
 #[cfg(test)]
+mod guard_tests;
+#[cfg(test)]
 mod plan_tests;
 mod publish;
 mod read;

@@ -19,13 +19,13 @@ use crate::workflow::{Command, GoLive};
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 /// Friday 2026-12-11 16:30 UTC.
-const FRIDAY_1630: i64 = 1_797_006_600_000;
+pub(super) const FRIDAY_1630: i64 = 1_797_006_600_000;
 
-fn admin() -> Actor {
+pub(super) fn admin() -> Actor {
     Actor::person("ops", Role::Admin)
 }
 
-async fn start(dir: &tempfile::TempDir, clock: &Arc<ManualClock>) -> Control {
+pub(super) async fn start(dir: &tempfile::TempDir, clock: &Arc<ManualClock>) -> Control {
     let store = EmbeddedStore::open(&dir.path().join("store.db")).expect("open");
     let metrics = Metrics::new();
     let cell = crate::snapshot::new_cell(&metrics);
@@ -36,7 +36,7 @@ async fn start(dir: &tempfile::TempDir, clock: &Arc<ManualClock>) -> Control {
 }
 
 /// A production release in `release_preparation` with `plan` set, pending.
-async fn prepared(control: &Control, plan: serde_json::Value) -> ReleaseId {
+pub(super) async fn prepared(control: &Control, plan: serde_json::Value) -> ReleaseId {
     let app = AppId::parse("superapp-a").expect("app");
     let envs = BTreeMap::from([(Env::Production, EnvPolicyInput::default())]);
     control
@@ -88,7 +88,7 @@ async fn prepared(control: &Control, plan: serde_json::Value) -> ReleaseId {
     id
 }
 
-async fn release(control: &Control, id: ReleaseId) -> Release {
+pub(super) async fn release(control: &Control, id: ReleaseId) -> Release {
     control
         .release(&admin(), id)
         .await
@@ -96,7 +96,10 @@ async fn release(control: &Control, id: ReleaseId) -> Release {
         .release
 }
 
-async fn state(control: &Control, id: ReleaseId) -> (Status, f64, PlanState, Option<usize>) {
+pub(super) async fn state(
+    control: &Control,
+    id: ReleaseId,
+) -> (Status, f64, PlanState, Option<usize>) {
     let r = release(control, id).await;
     let plan = r.plan.as_deref().expect("a plan");
     (r.status, r.percentage.as_percent(), plan.state, plan.step)
@@ -106,7 +109,7 @@ fn three_steps() -> serde_json::Value {
     serde_json::json!({"steps":[{"percentage":1,"hold":"1h"},{"percentage":5,"hold":"2h"},{"full":true}]})
 }
 
-async fn go_live_plan(control: &Control, id: ReleaseId) {
+pub(super) async fn go_live_plan(control: &Control, id: ReleaseId) {
     let go = Command::GoLive(GoLive::Plan);
     control
         .act(&admin(), id, go, None)

@@ -74,8 +74,8 @@ enum Next {
 }
 
 impl Control {
-    /// Applies every plan step due now; returns what became of each and when the next
-    /// step may fall due.
+    /// Applies every plan step due now (a guarded plan passes its gate first); returns
+    /// what became of each step and when the next one may fall due.
     pub async fn step_due_plans(&self) -> (Vec<StepOutcome>, Option<Millis>) {
         self.step_due(&mut GateChecks::default()).await
     }
@@ -98,9 +98,13 @@ impl Control {
                     continue;
                 }
             };
+            // A wait is the gate's, not a step: `guard_decisions_total` counted it.
+            let step = matches!(command, Command::PlanStep { .. });
             let outcome = self.take_step(id, command).await;
-            self.metrics.plan_step(outcome.as_str());
-            outcomes.push(outcome);
+            if step {
+                self.metrics.plan_step(outcome.as_str());
+                outcomes.push(outcome);
+            }
         }
         (outcomes, due.next)
     }
