@@ -1,6 +1,8 @@
 //! The HTTP baseline for `scripts/load.sh`: a minimal hyper 1 server on the same stack as
 //! the gateway's listeners (hyper-util `TokioIo` + auto connection builder, HTTP/1, a
-//! multi-thread tokio runtime) that answers every request with one fixed JSON body.
+//! multi-thread tokio runtime) that answers every request with one fixed JSON body, except
+//! `POST /v1/report`: that one is read whole and answered 202 `{"accepted":10,"dropped":0}`
+//! (and a newline), what the gateway answers to the load script's 10-event batch.
 //!
 //! Usage: `cargo run --release --example baseline [PORT]` (or `BASELINE_PORT`; default 0,
 //! an ephemeral port). `BASELINE_BODY` replaces the built-in body, so the load script can
@@ -10,11 +12,11 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
@@ -26,6 +28,9 @@ const TYPICAL_BODY: &str = concat!(
     r#""config":{"network_allowlist":["api.example.com","img.example.com"],"#,
     r#""payment":{"merchant_id":"m-00000001"}},"revision":9}"#
 );
+
+/// The gateway's answer to a report of 10 valid events, byte for byte.
+const REPORT_BODY: &str = concat!(r#"{"accepted":10,"dropped":0}"#, "\n");
 
 fn port() -> Result<u16, Box<dyn std::error::Error>> {
     let raw = std::env::args()
@@ -50,7 +55,7 @@ async fn serve(addr: SocketAddr, body: Bytes) -> Result<(), Box<dyn std::error::
         let (stream, _) = listener.accept().await?;
         let body = body.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |_req: Request<Incoming>| answer(body.clone()));
+            let service = service_fn(move |req: Request<Incoming>| answer(req, body.clone()));
             let conn = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -61,12 +66,32 @@ async fn serve(addr: SocketAddr, body: Bytes) -> Result<(), Box<dyn std::error::
     }
 }
 
+async fn answer(req: Request<Incoming>, body: Bytes) -> Result<Response<Full<Bytes>>, Infallible> {
+    if req.method() == Method::POST && req.uri().path() == "/v1/report" {
+        return Ok(report(req).await);
+    }
+    Ok(resolve(body))
+}
+
 /// The same headers the gateway sends with a resolve answer.
-async fn answer(body: Bytes) -> Result<Response<Full<Bytes>>, Infallible> {
+fn resolve(body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(ETAG, HeaderValue::from_static("\"9\""));
-    Ok(response)
+    response
+}
+
+/// Reads the report's body whole, as the gateway does, then answers 202 with a JSON body.
+async fn report(req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let status = match req.into_body().collect().await {
+        Ok(_) => StatusCode::ACCEPTED,
+        Err(_) => StatusCode::BAD_REQUEST,
+    };
+    let mut response = Response::new(Full::new(Bytes::from_static(REPORT_BODY.as_bytes())));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# HTTP load test of GET /v1/resolve (see BENCHMARKS.md).
+# HTTP load test of GET /v1/resolve and POST /v1/report (see BENCHMARKS.md, LOAD_NOTES.md).
 #
 #   1. the real gateway (embedded store in a temp dir, ephemeral ports) with one 10 %
 #      grayscale release, versus examples/baseline.rs (a bare hyper server answering the
 #      gateway's own resolve body): same wrk run, throughput ratio (target >= 0.85);
 #   2. the gateway again while ~100 admin writes per second each rebuild and swap the
-#      snapshot: p99 with versus without swaps (target <= 20 % worse).
+#      snapshot: p99 with versus without swaps (target <= 20 % worse);
+#   3. POST /v1/report with 10-event batches (report_body: the grayscale release on
+#      channel "grayscale", the full release on "full", mostly "ok"), saturated by wrk on
+#      the gateway versus the baseline answering 202 {"accepted":10,"dropped":0}: ratio of
+#      requests/s (target >= 0.8); one report is checked with curl first;
+#   4. the resolve run of phase 1 again while a second wrk posts the same reports at a
+#      steady rate (LOAD_REPORT_RATE a second on LOAD_REPORT_CONNECTIONS connections, each
+#      pausing between requests): p99 with versus without the stream (target <= 1.2).
 #
-# Settings (environment): LOAD_SECONDS per phase (10), LOAD_ROUNDS (3: the three phases
+# Settings (environment): LOAD_SECONDS per phase (10), LOAD_ROUNDS (3: the phases
 # run interleaved this many times and the medians are compared), LOAD_CONNECTIONS (16),
 # LOAD_THREADS wrk threads (1: the machine has 2 cores), LOAD_WRITES admin writes per
 # second (100), LOAD_PIN (0: no pinning, the servers' default runtimes; 1: with taskset,
 # each server on CPU 0 with one tokio worker, wrk and the writer on CPU 1 — on the shared
-# 2-core VM this was no steadier, see BENCHMARKS.md). LOAD_KEEP=1 keeps the temp dir
-# (logs, config, store) for inspection.
+# 2-core VM this was no steadier, see BENCHMARKS.md). LOAD_REPORTS (1; 0 leaves phases
+# 3 and 4 out, as before them), LOAD_REPORT_RATE reports a second in phase 4's stream
+# (500, i.e. 5,000 events a second; an upper bound: each connection pauses
+# 1000 * LOAD_REPORT_CONNECTIONS / LOAD_REPORT_RATE ms, whole ms, before each request,
+# and the answer's latency comes on top), LOAD_REPORT_CONNECTIONS (2).
+# LOAD_KEEP=1 keeps the temp dir (logs, config, store) for inspection.
 # Only 127.0.0.1 is targeted; every process started here is stopped on exit.
 set -euo pipefail
 
@@ -22,6 +33,11 @@ CONNECTIONS=${LOAD_CONNECTIONS:-16}
 THREADS=${LOAD_THREADS:-1}
 WRITES=${LOAD_WRITES:-100}
 ROUNDS=${LOAD_ROUNDS:-3}
+REPORTS=${LOAD_REPORTS:-1}
+REPORT_RATE=${LOAD_REPORT_RATE:-500}
+REPORT_CONNECTIONS=${LOAD_REPORT_CONNECTIONS:-2}
+REPORT_DELAY_MS=$((1000 * REPORT_CONNECTIONS / REPORT_RATE))
+[ "$REPORT_DELAY_MS" -ge 1 ] || REPORT_DELAY_MS=1
 WARMUP=2
 SERVER_CPU=()
 CLIENT_CPU=()
@@ -148,11 +164,13 @@ go_live() {
 }
 
 set_up_releases() {
-  go_live "$(release mp-load 1.4.2)" '{"type":"full"}'
-  go_live "$(release mp-load 1.5.0)" '{"type":"grayscale","percentage":10}'
+  FULL_ID=$(release mp-load 1.4.2)
+  go_live "$FULL_ID" '{"type":"full"}'
+  GRAY_ID=$(release mp-load 1.5.0)
+  go_live "$GRAY_ID" '{"type":"grayscale","percentage":10}'
   # The swap phase edits a release of ANOTHER mini program, still new_version_created.
   SWAP_RELEASE=$(release mp-swap 1.0.0)
-  log "mp-load: 1.4.2 full, 1.5.0 grayscale 10 %; mp-swap release $SWAP_RELEASE for the writes"
+  log "mp-load: 1.4.2 full (release $FULL_ID), 1.5.0 grayscale 10 % (release $GRAY_ID); mp-swap release $SWAP_RELEASE for the writes"
 }
 
 resolve_path="/v1/resolve?app=superapp-load&env=production&mini_program=mp-load&user="
@@ -172,6 +190,43 @@ run_wrk() {
   kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited: $(tail -3 "$WORK/gateway.err")"
   LOAD_PATH="$resolve_path" "${CLIENT_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --timeout 5s \
     -s "$ROOT/scripts/load.lua" "http://$1/" | grep '^RESULT'
+}
+
+# report_body: the 10-event batch of phases 3 and 4. On each arm (the grayscale release
+# on channel "grayscale", the full release on "full"): 4 "ok" events of count 20, 1 "error".
+report_body() {
+  local events=() arm outcome count
+  for arm in "$GRAY_ID grayscale" "$FULL_ID full"; do
+    for outcome in ok ok ok ok error; do
+      count=20
+      [ "$outcome" = ok ] || count=1
+      events+=("{\"mini_program\":\"mp-load\",\"release_id\":${arm% *},\"channel\":\"${arm#* }\",\"outcome\":\"$outcome\",\"count\":$count}")
+    done
+  done
+  local IFS=,
+  echo "{\"app\":\"superapp-load\",\"env\":\"production\",\"events\":[${events[*]}]}"
+}
+
+# check_report ADDR: the batch, sent once with curl, must be answered 202
+# {"accepted":10,"dropped":0}.
+check_report() {
+  local status answer
+  status=$(curl -sS -o "$WORK/report-answer" -w '%{http_code}' -X POST "http://$1/v1/report" \
+    -H 'content-type: application/json' --data "$REPORT_BODY") || die "report to $1 failed"
+  answer="$status $(cat "$WORK/report-answer")"
+  [ "$answer" = '202 {"accepted":10,"dropped":0}' ] || die "report to $1 answered: $answer"
+  log "report check $1: $answer"
+}
+
+# run_report_wrk ADDR SECONDS CONNECTIONS DELAY_MS: wrk posting the batch
+# (scripts/report.lua). DELAY_MS 0: back to back on LOAD_THREADS threads; else one
+# thread, each connection pausing that long before each request. Prints wrk's RESULT line.
+run_report_wrk() {
+  kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited: $(tail -3 "$WORK/gateway.err")"
+  local threads=$THREADS
+  [ "$4" = 0 ] || threads=1
+  LOAD_BODY="$REPORT_BODY" LOAD_DELAY_MS="$4" "${CLIENT_CPU[@]}" wrk -t"$threads" -c"$3" -d"$2s" \
+    --timeout 5s -s "$ROOT/scripts/report.lua" "http://$1/" | grep '^RESULT'
 }
 
 setup() {
@@ -202,6 +257,45 @@ swap_phase() {
   echo "$1 writes $(cat "$WORK/writes")" >>"$WORK/results"
 }
 
+# report_phase ROUND NAME ADDR: reports back to back, recorded like phase.
+report_phase() {
+  log "round $1/$ROUNDS: $2"
+  local result
+  result=$(run_report_wrk "$3" "$SECONDS_PER_PHASE" "$CONNECTIONS" 0)
+  echo "$1 $2 $result" >>"$WORK/results"
+}
+
+# stream_phase ROUND: the gateway under the resolve wrk while a second wrk posts reports
+# at a steady rate; the stream's own RESULT is recorded as report-stream.
+stream_phase() {
+  run_report_wrk "$CLIENT" "$((SECONDS_PER_PHASE + 2))" "$REPORT_CONNECTIONS" "$REPORT_DELAY_MS" \
+    >"$WORK/stream" &
+  local stream=$!
+  PIDS+=($stream)
+  sleep 1
+  phase "$1" gateway+reports "$CLIENT"
+  wait "$stream" || die "report stream failed: $(cat "$WORK/stream")"
+  echo "$1 report-stream $(cat "$WORK/stream")" >>"$WORK/results"
+}
+
+# report_totals: graygate_reports_total by channel and outcome, and the dropped events,
+# from the gateway's /metrics; fails the script if any reported event was dropped.
+report_totals() {
+  curl -sS --fail "http://$ADMIN/metrics" | python3 -c '
+import collections, re, sys
+totals, dropped = collections.Counter(), 0
+for line in sys.stdin:
+    m = re.match(r"graygate_reports_total\{(.*)\} (\S+)$", line)
+    if m:
+        labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", m[1]))
+        totals[labels["version"] + " " + labels["channel"] + " " + labels["outcome"]] += float(m[2])
+    elif line.startswith("graygate_reports_dropped_total{"):
+        dropped += float(line.split()[-1])
+print("reports counted:", ", ".join(f"{k} {v:.0f}" for k, v in sorted(totals.items())), f"; dropped {dropped:.0f}")
+sys.exit(1 if dropped else 0)
+' || die "the gateway dropped reported events (or /metrics failed)"
+}
+
 main() {
   install_wrk
   build
@@ -212,18 +306,29 @@ main() {
   log "wrk: $THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_PHASE}s per phase, $ROUNDS rounds; $(setup)"
   run_wrk "$CLIENT" "$WARMUP" >/dev/null
   run_wrk "$BASELINE" "$WARMUP" >/dev/null
+  local order=(baseline gateway swaps) name
+  if [ "$REPORTS" = 1 ]; then
+    REPORT_BODY=$(report_body)
+    check_report "$CLIENT"
+    check_report "$BASELINE"
+    run_report_wrk "$CLIENT" "$WARMUP" "$CONNECTIONS" 0 >/dev/null
+    run_report_wrk "$BASELINE" "$WARMUP" "$CONNECTIONS" 0 >/dev/null
+    order+=(report-baseline report-gateway reports)
+  fi
   local rev_before round
   rev_before=$(revision)
   : >"$WORK/results"
   # Phases interleave, and their order rotates from round to round, so drift on a shared
-  # machine hits all three alike.
-  local order=(baseline gateway swaps) name
+  # machine hits all of them alike.
   for round in $(seq "$ROUNDS"); do
     for name in "${order[@]}"; do
       case $name in
         baseline) phase "$round" baseline "$BASELINE" ;;
         gateway) phase "$round" gateway "$CLIENT" ;;
         swaps) swap_phase "$round" ;;
+        report-baseline) report_phase "$round" report-baseline "$BASELINE" ;;
+        report-gateway) report_phase "$round" report-gateway "$CLIENT" ;;
+        reports) stream_phase "$round" ;;
       esac
     done
     order=("${order[@]:1}" "${order[0]}")
@@ -232,6 +337,10 @@ main() {
   echo
   echo "wrk: $THREADS thread(s), $CONNECTIONS connections, ${SECONDS_PER_PHASE}s per phase, $ROUNDS rounds; $(setup)"
   echo "resolve body ${#BASELINE_BODY} bytes; snapshot revision $rev_before -> $(revision) (one swap per admin write)"
+  if [ "$REPORTS" = 1 ]; then
+    echo "reports: 10 events a batch; phase 4's stream at most $REPORT_RATE/s on $REPORT_CONNECTIONS connections (${REPORT_DELAY_MS} ms pause before each)"
+    report_totals
+  fi
   python3 "$ROOT/scripts/load_report.py" <"$WORK/results"
 }
 
