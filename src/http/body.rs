@@ -12,6 +12,7 @@ use axum::body::{BodyDataStream, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_LENGTH;
 use futures_util::StreamExt;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::RequestError;
@@ -41,13 +42,7 @@ impl<T: DeserializeOwned> Body<T> {
     /// Parses the body as another object shape (for endpoints whose shape depends on the
     /// path).
     pub fn parse_as<U: DeserializeOwned>(&self) -> Result<U, RequestError> {
-        // serde's derived structs would also take a JSON array of the fields in order;
-        // the API documents objects, so only objects are accepted.
-        match self.bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-            None => Err(RequestError::BadJson("expected a JSON body".into())),
-            Some(b'{') => self.parse_any(),
-            Some(_) => Err(RequestError::BadJson("expected a JSON object".into())),
-        }
+        self.parse_borrowed()
     }
 
     /// Whether nothing but white space was sent.
@@ -60,10 +55,26 @@ impl<T: DeserializeOwned> Body<T> {
         serde_json::from_slice(&self.bytes).map_err(|e| RequestError::BadJson(self.explain::<U>(e)))
     }
 
+}
+
+impl<T> Body<T> {
+    /// Parses the body as a JSON object whose strings may borrow from the body (the
+    /// hot path's reports: no allocation per string). serde's derived structs would also
+    /// take a JSON array of the fields in order; the API documents objects, so only
+    /// objects are accepted.
+    pub fn parse_borrowed<'a, U: Deserialize<'a>>(&'a self) -> Result<U, RequestError> {
+        match self.bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => Err(RequestError::BadJson("expected a JSON body".into())),
+            Some(b'{') => serde_json::from_slice(&self.bytes)
+                .map_err(|e| RequestError::BadJson(self.explain::<U>(e))),
+            Some(_) => Err(RequestError::BadJson("expected a JSON object".into())),
+        }
+    }
+
     /// The message for a body that did not parse, led by the path of the field at fault
     /// (`events[1].outcome: unknown variant …`). The path is found by parsing again, so
     /// a body that parses pays nothing for it.
-    fn explain<U: DeserializeOwned>(&self, error: serde_json::Error) -> String {
+    fn explain<'a, U: Deserialize<'a>>(&'a self, error: serde_json::Error) -> String {
         let de = &mut serde_json::Deserializer::from_slice(&self.bytes);
         match serde_path_to_error::deserialize::<_, U>(de) {
             Err(tracked) if tracked.path().iter().next().is_some() => {

@@ -11,6 +11,9 @@
 //! guard's `min_samples` and dilute a real regression, so a plan step the guard would
 //! hold back goes ahead (never past the plan's own steps and schedule).
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -24,7 +27,7 @@ use super::error::{ClientError, ErrorBody};
 use super::json::Json;
 use crate::metrics::{DropReason, Metrics};
 use crate::model::{Channel, Env, InvalidValue, ReleaseId, check_ident};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Route, Snapshot};
 
 /// The most events one report may carry.
 pub const MAX_EVENTS: usize = 100;
@@ -37,20 +40,24 @@ pub const MAX_COUNT: u64 = 1_000;
 #[schema(example = json!({"app": "superapp-a", "env": "production", "events": [
     {"mini_program": "mp-coupons", "release_id": 2, "channel": "grayscale", "outcome": "ok", "count": 12},
     {"mini_program": "mp-coupons", "release_id": 2, "channel": "grayscale", "outcome": "error"}]}))]
-pub struct ReportRequest {
+pub struct ReportRequest<'a> {
+    /// Borrowed from the body unless it has escapes: no allocation per string.
+    #[serde(borrow)]
     #[schema(value_type = crate::model::AppId)]
-    app: String,
+    app: Cow<'a, str>,
     env: Env,
     /// 1–100 events.
-    events: Vec<ReportEvent>,
+    #[serde(borrow)]
+    events: Vec<ReportEvent<'a>>,
 }
 
 /// How one loaded version behaved, `count` times (1–1,000, default 1).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReportEvent {
+pub struct ReportEvent<'a> {
+    #[serde(borrow)]
     #[schema(value_type = crate::model::MiniProgramId)]
-    mini_program: String,
+    mini_program: Cow<'a, str>,
     /// As resolve answered it.
     #[schema(value_type = u64)]
     release_id: ReleaseId,
@@ -100,7 +107,7 @@ pub struct ReportAccepted {
 pub async fn report(
     State(s): State<ClientState>,
     RawAuthorization(authorization): RawAuthorization,
-    body: Body<ReportRequest>,
+    body: Body<ReportRequest<'static>>,
 ) -> Response {
     // One snapshot for the token check and the counting, so both see the same app.
     let snapshot = s.snapshot.load();
@@ -116,12 +123,12 @@ pub async fn report(
 
 /// The request, once it is well formed and, for an app with a report token, carries it.
 /// The token is checked as soon as the app is known, before the events are looked at.
-fn parse(
-    body: &Body<ReportRequest>,
+fn parse<'a>(
+    body: &'a Body<ReportRequest<'static>>,
     snapshot: &Snapshot,
     authorization: Option<&[u8]>,
-) -> Result<ReportRequest, ClientError> {
-    let request = body.parse()?;
+) -> Result<ReportRequest<'a>, ClientError> {
+    let request: ReportRequest<'a> = body.parse_borrowed()?;
     check_ident("app", &request.app)?;
     if let Some(token) = snapshot.report_token(&request.app)
         && !bearer_matches(authorization, token)
@@ -148,14 +155,24 @@ fn parse(
 pub fn count_events(
     snapshot: &Snapshot,
     metrics: &Metrics,
-    request: &ReportRequest,
+    request: &ReportRequest<'_>,
 ) -> ReportAccepted {
     let mut answer = ReportAccepted {
         accepted: 0,
         dropped: 0,
     };
+    // A batch usually names one mini program: its route is looked up once.
+    let mut last: Option<(&str, Option<&Arc<Route>>)> = None;
     for event in &request.events {
-        let Some(route) = snapshot.route(&request.app, request.env, &event.mini_program) else {
+        let route = match last {
+            Some((mp, route)) if mp == event.mini_program => route,
+            _ => {
+                let route = snapshot.route(&request.app, request.env, &event.mini_program);
+                last = Some((&event.mini_program, route));
+                route
+            }
+        };
+        let Some(route) = route else {
             metrics.reports.dropped(DropReason::UnknownRoute, 1);
             answer.dropped += 1;
             continue;
