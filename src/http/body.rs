@@ -54,7 +54,6 @@ impl<T: DeserializeOwned> Body<T> {
     pub fn parse_any<U: DeserializeOwned>(&self) -> Result<U, RequestError> {
         serde_json::from_slice(&self.bytes).map_err(|e| RequestError::BadJson(self.explain::<U>(e)))
     }
-
 }
 
 impl<T> Body<T> {
