@@ -16,6 +16,8 @@ const ADM: &str = "adm-token-5e8c44";
 struct Gateway {
     child: Child,
     admin_url: String,
+    /// The client listener, where super-app clients send `POST /v1/report`.
+    client_url: String,
     dir: tempfile::TempDir,
     _stdout: BufReader<ChildStdout>,
 }
@@ -74,12 +76,14 @@ fn start_gateway_with(extra: &str) -> Gateway {
     let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut line = String::new();
     let _ = stdout.read_line(&mut line);
-    let Some(admin) = line.trim().split(" admin=").nth(1) else {
+    let addresses = line.trim().strip_prefix("graygate listening client=");
+    let Some((client, admin)) = addresses.and_then(|a| a.split_once(" admin=")) else {
         let log = std::fs::read_to_string(dir.path().join("gateway.log")).unwrap_or_default();
         panic!("the gateway did not start: {line:?}\n{log}");
     };
     Gateway {
         admin_url: format!("http://{admin}"),
+        client_url: format!("http://{client}"),
         child,
         dir,
         _stdout: stdout,
@@ -166,6 +170,8 @@ fn assert_fails_with(o: &Output, needle: &str) {
     );
 }
 
+#[path = "cli/guard.rs"]
+mod guard;
 #[path = "cli/plan.rs"]
 mod plan;
 

@@ -2,7 +2,9 @@
 //!
 //! This module owns the `release` subcommand's arguments, the HTTP calls it makes
 //! (`client`) and what it prints (`render`; a release's rollout plan in `plan`). The
-//! `release plan` flags (`--step`, `--window`, SPEC §8) are parsed in `plan_args`. People
+//! `release plan` flags (`--step`, `--window`, SPEC §8) are parsed in `plan_args`; the
+//! `release guard` flags (SPEC §9) in `guard_args`, and a guard and a release's health are
+//! printed by `guard`. People
 //! get aligned tables. Scripts pass `--json` and get the API's JSON, pretty-printed. An
 //! API error goes to stderr with its code and message, plus the release's status and
 //! allowed actions for a 409, and the command exits non-zero. The bearer token comes only
@@ -23,6 +25,8 @@ use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, 
 
 mod client;
 mod files;
+mod guard;
+mod guard_args;
 mod plan;
 mod plan_args;
 mod render;
@@ -33,7 +37,9 @@ use files::{read_config, read_test_group};
 pub use token::{HashTokenArgs, hash_token};
 
 use client::{Client, Method};
+use guard_args::{GuardArgs, guard_call};
 use plan_args::{PlanArgs, plan_call};
+use render::Shape;
 
 /// The environment variable that holds the admin API bearer token.
 pub const TOKEN_VAR: &str = "GRAYGATE_TOKEN";
@@ -112,6 +118,14 @@ enum ReleaseOp {
     Pause(Target),
     /// Resume a paused or halted plan; the next step is due one hold later (admin).
     Resume(Target),
+    /// Set or replace a release's guard, which halts or rolls back a grayscale release
+    /// whose error rate regresses against full; or remove it (admin).
+    Guard(GuardArgs),
+    /// Explain a release's health: the guard's decision and each arm's reports.
+    Health {
+        /// The release id.
+        id: ReleaseId,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +319,8 @@ impl Call {
             ReleaseOp::Plan(p) => plan_call(p),
             ReleaseOp::Pause(t) => act(t, "pause", None),
             ReleaseOp::Resume(t) => act(t, "resume", None),
+            ReleaseOp::Guard(g) => guard_call(g),
+            ReleaseOp::Health { id } => read(format!("/{id}/health"), Shape::Health),
         })
     }
 }
@@ -345,25 +361,6 @@ fn create_body(c: &CreateArgs) -> Result<Value, CliError> {
         body["test_group"] = json!(read_test_group(path)?);
     }
     Ok(body)
-}
-
-/// What a response holds, and so how to print it.
-#[derive(Clone, Copy)]
-enum Shape {
-    List,
-    One,
-    History,
-}
-
-impl Shape {
-    fn render(self, body: Value) -> Result<String, CliError> {
-        let parsed = match self {
-            Shape::List => serde_json::from_value::<Vec<_>>(body).map(|r| render::releases(&r)),
-            Shape::One => serde_json::from_value(body).map(|r| render::release(&r)),
-            Shape::History => serde_json::from_value::<Vec<_>>(body).map(|h| render::history(&h)),
-        };
-        parsed.map_err(|e| unexpected(200, e))
-    }
 }
 
 fn unexpected(status: u16, detail: impl std::fmt::Display) -> CliError {

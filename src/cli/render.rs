@@ -1,14 +1,37 @@
 //! What `graygate release` prints for people: aligned columns for lists and history, labelled
 //! lines for one release, and the API's error details. Scripts use `--json` instead, which
-//! prints the API's own JSON and never comes here.
+//! prints the API's own JSON and never comes here. A release's plan is printed by `plan`,
+//! its guard and health by `guard`.
 
 use std::fmt;
 
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::guard::{GuardView, health};
 use super::plan::Plan;
-use super::{ApiFailure, TOKEN_VAR};
+use super::{ApiFailure, CliError, TOKEN_VAR, unexpected};
+
+/// What a response holds, and so how to print it.
+#[derive(Clone, Copy)]
+pub(super) enum Shape {
+    List,
+    One,
+    History,
+    Health,
+}
+
+impl Shape {
+    pub(super) fn render(self, body: Value) -> Result<String, CliError> {
+        let parsed = match self {
+            Shape::List => serde_json::from_value::<Vec<_>>(body).map(|r| releases(&r)),
+            Shape::One => serde_json::from_value(body).map(|r| release(&r)),
+            Shape::History => serde_json::from_value::<Vec<_>>(body).map(|h| history(&h)),
+            Shape::Health => serde_json::from_value(body).map(|h| health(&h)),
+        };
+        parsed.map_err(|e| unexpected(200, e))
+    }
+}
 
 /// The fields of the API's release representation (SPEC §4) that a person reads.
 #[derive(Debug, Deserialize)]
@@ -27,6 +50,9 @@ pub(super) struct Release {
     /// The rollout plan; null (or absent, from an older gateway) when none.
     #[serde(default)]
     plan: Option<Plan>,
+    /// The guard; null (or absent, from an older gateway) when none.
+    #[serde(default)]
+    guard: Option<GuardView>,
     revision: u64,
     created_at: String,
     updated_at: String,
@@ -104,7 +130,10 @@ pub(super) fn release(r: &Release) -> String {
         ("created", r.created_at.clone()),
         ("updated", r.updated_at.clone()),
     ];
-    // Without a plan nothing is added, so the output stays what it was before plans.
+    // Without a guard or a plan nothing is added, so the output stays what it was before.
+    if let Some(guard) = &r.guard {
+        lines.push(("guard", guard.summary()));
+    }
     if let Some(plan) = &r.plan {
         lines.extend(plan.lines());
     }
@@ -264,6 +293,26 @@ mod tests {
         assert!(out.contains("allowed actions  go_live, cancel\n"));
         assert!(out.contains("share            full\n"));
         assert!(!out.contains("plan"), "{out}");
+        assert!(!out.contains("guard"), "{out}");
+    }
+
+    #[test]
+    fn one_release_with_a_guard_shows_it_on_one_line() {
+        let mut r = sample("grayscale_release", 5.0);
+        r.guard = serde_json::from_value(json!({"max_error_rate_increase": 0.02,
+            "min_samples": 500, "confidence": 0.99, "on_regression": "halt"}))
+        .ok();
+        let out = release(&r);
+        let line = out.lines().find(|l| l.starts_with("guard"));
+        assert_eq!(
+            line.map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" ")),
+            Some(
+                "halt if the error rate rises more than 2.0 pp above full's \
+                 (99% confidence, 500 reports per arm first)"
+                    .into()
+            ),
+            "{out}"
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ fn plan_of(release: &Value) -> &Value {
 }
 
 /// A production release created, applied for and approved: in `release_preparation`.
-fn prepared_release(gw: &Gateway, version: &str) -> String {
+pub(super) fn prepared_release(gw: &Gateway, version: &str) -> String {
     let id = id_of(&gw.create(version, "production", &[]));
     gw.json(DEV, &["apply", &id]);
     let approved = gw.json(REV, &["approve", &id]);
@@ -25,14 +25,14 @@ fn prepared_release(gw: &Gateway, version: &str) -> String {
 }
 
 /// What `graygate release show <id>` prints for people.
-fn show(gw: &Gateway, id: &str) -> String {
+pub(super) fn show(gw: &Gateway, id: &str) -> String {
     let shown = gw.release(Some(ADM), &["show", id]);
     assert!(shown.status.success(), "{}", stderr(&shown));
     stdout(&shown)
 }
 
 /// The value of a labelled line of `show`.
-fn line<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+pub(super) fn line<'a>(text: &'a str, label: &str) -> Option<&'a str> {
     let found = text.lines().find(|l| l.starts_with(label))?;
     Some(found[label.len()..].trim())
 }
