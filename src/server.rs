@@ -129,6 +129,7 @@ impl Server {
             client_service: ClientService::new(
                 client_state.clone(),
                 http::client_router(client_state, &config.limits),
+                Duration::from_secs_f64(config.limits.request_timeout_seconds),
             ),
             admin_router: http::admin_router(admin_state, &config.limits),
             control,

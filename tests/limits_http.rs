@@ -91,6 +91,23 @@ fn a_request_whose_body_never_arrives_gets_408() {
     assert!(answer.contains("request_timeout"), "a JSON error: {answer}");
 }
 
+/// Reports skip the client router (a fast path), but not its deadline or its size limit.
+#[test]
+fn a_report_whose_body_never_arrives_gets_408_and_an_oversized_one_413() {
+    let gw = gateway();
+    let mut stream = TcpStream::connect(addr(gw.client_url())).expect("connect");
+    let head = "POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"app";
+    stream.write_all(head.as_bytes()).expect("partial body");
+    let (answer, _) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "a JSON error: {answer}");
+    let huge = format!("{{\"app\":\"{}\"}}", "a".repeat(300 * 1024));
+    gw.client("POST", "/v1/report")
+        .body(huge)
+        .send()
+        .expect_error(413, "payload_too_large");
+}
+
 #[test]
 fn connections_beyond_the_cap_wait_instead_of_failing() {
     let gw = gateway();

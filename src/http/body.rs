@@ -84,6 +84,26 @@ impl<T> Body<T> {
     }
 }
 
+impl<T> Body<T> {
+    /// Reads a request's body within `limit` (413 past it, after draining), as the
+    /// extractor does; for the client listener's fast path, which skips the router.
+    pub async fn read(
+        headers: &axum::http::HeaderMap,
+        body: axum::body::Body,
+        limit: usize,
+    ) -> Result<Self, RequestError> {
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let bytes = read_within(body, limit, declared).await?;
+        Ok(Body {
+            bytes,
+            _shape: PhantomData,
+        })
+    }
+}
+
 impl<S: Send + Sync, T> FromRequest<S> for Body<T> {
     type Rejection = RequestError;
 
@@ -92,16 +112,8 @@ impl<S: Send + Sync, T> FromRequest<S> for Body<T> {
             .extensions()
             .get::<Limit>()
             .map_or(DEFAULT_LIMIT, |l| l.0);
-        let declared = req
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let bytes = read_within(req.into_body(), limit, declared).await?;
-        Ok(Body {
-            bytes,
-            _shape: PhantomData,
-        })
+        let (parts, body) = req.into_parts();
+        Body::read(&parts.headers, body, limit).await
     }
 }
 

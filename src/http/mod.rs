@@ -177,6 +177,9 @@ fn harden(router: Router, limits: &LimitsConfig, metrics: &Metrics) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
 }
 
+/// The largest request body the client listener takes (batch resolves, reports).
+pub const CLIENT_BODY_LIMIT: usize = 256 * 1024;
+
 /// The client listener's routes, each with its OpenAPI operation.
 pub fn client_routes() -> OpenApiRouter<ClientState> {
     OpenApiRouter::default()
@@ -216,7 +219,7 @@ pub fn client_router(state: ClientState, limits: &LimitsConfig) -> Router {
     let router = Router::from(client_routes())
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(Extension(body::Limit(256 * 1024)))
+        .layer(Extension(body::Limit(CLIENT_BODY_LIMIT)))
         .with_state(state);
     harden(router, limits, &metrics)
 }

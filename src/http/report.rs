@@ -109,10 +109,20 @@ pub async fn report(
     RawAuthorization(authorization): RawAuthorization,
     body: Body<ReportRequest<'static>>,
 ) -> Response {
+    let header = authorization.as_ref().map(|h| h.as_bytes());
+    report_now(&s, header, &body)
+}
+
+/// The answer to a report whose body is read: the router's handler and the client
+/// listener's fast path both call this.
+pub fn report_now(
+    s: &ClientState,
+    header: Option<&[u8]>,
+    body: &Body<ReportRequest<'static>>,
+) -> Response {
     // One snapshot for the token check and the counting, so both see the same app.
     let snapshot = s.snapshot.load();
-    let header = authorization.as_ref().map(|h| h.as_bytes());
-    match parse(&body, &snapshot, header) {
+    match parse(body, &snapshot, header) {
         Ok(request) => {
             let answer = count_events(&snapshot, &s.metrics, &request);
             (StatusCode::ACCEPTED, Json(answer)).into_response()
