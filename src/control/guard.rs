@@ -57,7 +57,10 @@ impl Control {
         super::decide::require(actor, Operation::Read)?;
         let guard = {
             let state = self.state.lock().await;
-            let release = state.releases.get(&id).ok_or(ControlError::ReleaseNotFound)?;
+            let release = state
+                .releases
+                .get(&id)
+                .ok_or(ControlError::ReleaseNotFound)?;
             release.guard
         };
         let counts = self.report_counts(id).await?;

@@ -161,13 +161,25 @@ mod tests {
         assert_eq!(guard.on_regression, OnRegression::Rollback);
         assert_eq!(serde_json::to_value(guard).ok(), Some(ok.clone()));
         let bad = [
-            ("max_error_rate_increase", json!(1.5), "max_error_rate_increase"),
-            ("max_error_rate_increase", json!(-0.1), "max_error_rate_increase"),
+            (
+                "max_error_rate_increase",
+                json!(1.5),
+                "max_error_rate_increase",
+            ),
+            (
+                "max_error_rate_increase",
+                json!(-0.1),
+                "max_error_rate_increase",
+            ),
             ("min_samples", json!(0), "min_samples"),
             ("min_samples", json!(10_000_001), "min_samples"),
             ("confidence", json!(0.49), "confidence"),
             ("confidence", json!(1.0), "confidence"),
-            ("on_regression", json!("pause"), "expected `halt` or `rollback`"),
+            (
+                "on_regression",
+                json!("pause"),
+                "expected `halt` or `rollback`",
+            ),
         ];
         for (field, value, named) in bad {
             let mut v = ok.clone();

@@ -63,11 +63,7 @@ pub(super) fn gate(f: &Facts<'_>, finding: Option<&Finding>) -> Result<(), Refus
 
 /// A regression the guard found, and the guard asks for `wanted`; only a release in
 /// `grayscale_release` has a candidate arm to judge.
-fn regression(
-    f: &Facts<'_>,
-    finding: &Finding,
-    wanted: OnRegression,
-) -> Result<(), RefusalReason> {
+fn regression(f: &Facts<'_>, finding: &Finding, wanted: OnRegression) -> Result<(), RefusalReason> {
     if f.status != Status::GrayscaleRelease {
         return Err(RefusalReason::WrongStatus);
     }

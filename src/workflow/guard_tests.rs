@@ -251,7 +251,8 @@ fn guard_commands_match_the_spec_in_every_case() {
                     for command in &all {
                         for actor in actors() {
                             cases += 1;
-                            let (want, got) = (oracle(&f, command, &actor), actual(&f, command, &actor));
+                            let (want, got) =
+                                (oracle(&f, command, &actor), actual(&f, command, &actor));
                             if matches!(got, Outcome::Done(..)) {
                                 accepted.insert(command.action());
                             }
@@ -268,7 +269,11 @@ fn guard_commands_match_the_spec_in_every_case() {
             }
         }
     }
-    assert!(failures.is_empty(), "{cases} cases; first failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{cases} cases; first failures:\n{}",
+        failures.join("\n")
+    );
     let every = [
         Action::SetGuard,
         Action::RemoveGuard,
@@ -306,7 +311,12 @@ fn allowed_actions_list_guard_changes_for_people_only() {
 fn a_wait_explains_itself_and_the_next_healthy_finding_steps() {
     let running = plan_in(PlanState::Running);
     let g = guard(OnRegression::Halt);
-    let f = facts(Status::GrayscaleRelease, Env::Production, Some(g), Some(&running));
+    let f = facts(
+        Status::GrayscaleRelease,
+        Env::Production,
+        Some(g),
+        Some(&running),
+    );
     let plan_actor = Actor::System(SystemActor::Plan);
     let thin = findings()[1];
     let wait = Command::WaitForData {
@@ -320,7 +330,12 @@ fn a_wait_explains_itself_and_the_next_healthy_finding_steps() {
     assert_eq!(waiting.state, PlanState::WaitingForData);
     let reason = waiting.reason.clone().unwrap_or_default();
     assert!(reason.contains("candidate has 10"), "{reason}");
-    let f = facts(Status::GrayscaleRelease, Env::Production, Some(g), Some(&waiting));
+    let f = facts(
+        Status::GrayscaleRelease,
+        Env::Production,
+        Some(g),
+        Some(&waiting),
+    );
     let healthy = Command::PlanStep {
         from: Some(0),
         finding: Some(findings()[0]),

@@ -608,7 +608,12 @@ fn grayscale_never_scales_down_and_cancel_rolls_back() {
     );
     assert_eq!(
         refusal.allowed,
-        [Action::GoLive, Action::Cancel, Action::SetPlan, Action::SetGuard]
+        [
+            Action::GoLive,
+            Action::Cancel,
+            Action::SetPlan,
+            Action::SetGuard
+        ]
     );
     let canceled = decide(&gray, &Command::Cancel, &admin);
     let expected = transition(gray.status, Status::Canceled, pct(0), false);

@@ -105,7 +105,6 @@ fn plan_message(why: PlanRefusal) -> String {
     }
 }
 
-
 fn guard_message(why: GuardRefusal) -> String {
     match why {
         GuardRefusal::NoGuard => "the release has no guard; set one with PUT …/guard".into(),

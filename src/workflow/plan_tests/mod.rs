@@ -156,7 +156,12 @@ fn commands(current: Percentage) -> Vec<Command> {
         Command::Cancel,
         Command::CompleteTesting,
     ];
-    all.extend([None, Some(0), Some(1), Some(2)].map(|from| Command::PlanStep { from, finding: None }));
+    all.extend(
+        [None, Some(0), Some(1), Some(2)].map(|from| Command::PlanStep {
+            from,
+            finding: None,
+        }),
+    );
     all.extend(
         ppms.into_iter()
             .map(|p| Command::GoLive(GoLive::Grayscale(pct(p)))),

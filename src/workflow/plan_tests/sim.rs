@@ -49,7 +49,13 @@ impl Release {
             Op::Wait(_) | Op::SleepUntilDue(_) => None,
             Op::Tick => {
                 let from = self.plan.as_ref()?.step;
-                Some((Command::PlanStep { from, finding: None }, Actor::System(SystemActor::Plan)))
+                Some((
+                    Command::PlanStep {
+                        from,
+                        finding: None,
+                    },
+                    Actor::System(SystemActor::Plan),
+                ))
             }
             Op::Pause => admin(Command::Pause),
             Op::Resume => admin(Command::Resume),
@@ -125,7 +131,13 @@ impl Release {
         let mut later = self.clone();
         let due = later.plan.as_ref().and_then(|p| p.next_step_at(later.now));
         later.now = due.unwrap_or(later.now);
-        let (command, actor) = (Command::PlanStep { from, finding: None }, Actor::System(SystemActor::Plan));
+        let (command, actor) = (
+            Command::PlanStep {
+                from,
+                finding: None,
+            },
+            Actor::System(SystemActor::Plan),
+        );
         let again = decide(&later.facts(), &command, &actor);
         prop_assert!(
             again.is_err(),
