@@ -34,6 +34,7 @@ fn release(i: usize, status: Status, percent: f64) -> Release {
         applied_by: None,
         plan: None,
         guard: None,
+        targeting: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

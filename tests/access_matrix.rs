@@ -50,6 +50,8 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("PUT", "/v1/admin/releases/{id}/guard", "", ADMIN),
     ("DELETE", "/v1/admin/releases/{id}/guard", "", ADMIN),
     ("GET", "/v1/admin/releases/{id}/health", "", READ),
+    // SPEC §10: targeting is the builders' before review (after approval, admins').
+    ("PUT", "/v1/admin/releases/{id}/targeting", "", BUILD),
     ("POST", "/v1/admin/releases/{id}/{action}", "apply", BUILD),
     (
         "POST",

@@ -33,7 +33,7 @@ const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 22] = [
+const ADMIN_SPEC: [(&str, &str); 23] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
@@ -51,6 +51,7 @@ const ADMIN_SPEC: [(&str, &str); 22] = [
     ("PUT", "/v1/admin/releases/{id}/guard"),
     ("DELETE", "/v1/admin/releases/{id}/guard"),
     ("GET", "/v1/admin/releases/{id}/health"),
+    ("PUT", "/v1/admin/releases/{id}/targeting"),
     ("GET", "/v1/admin/explain"),
     ("GET", "/metrics"),
     ("GET", "/healthz"),

@@ -65,6 +65,7 @@ fn release(id: u64, status: Status, revision: u64) -> Release {
         applied_by: None,
         plan: None,
         guard: None,
+        targeting: None,
         revision,
         created_at: 1,
         updated_at: 1,

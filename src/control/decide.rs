@@ -13,7 +13,7 @@ use super::replica::Replica;
 use crate::model::{
     Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, HistoryEntry, InvalidValue, Millis,
     MiniProgramId, MiniProgramVersion, Percentage, RawPlan, Release, ReleaseConfig, ReleaseId,
-    Salt, Status, TargetApp, TestGroup, TokenSha256, Version,
+    Salt, Status, TargetApp, Targeting, TestGroup, TokenSha256, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Reads};
@@ -28,6 +28,8 @@ pub struct CreateRelease {
     pub env: Env,
     pub config: ReleaseConfig,
     pub test_group: Option<Arc<TestGroup>>,
+    /// SPEC §10: production only; no rules is no targeting.
+    pub targeting: Option<Arc<Targeting>>,
 }
 
 /// What a history entry records of a command's payload and, for plan steps, of the
@@ -62,6 +64,7 @@ fn details(command: &Command, transition: &Transition) -> serde_json::Value {
         | Command::GuardRollback(finding) => json!({ "guard": finding.details() }),
         Command::SetPlan(spec) => json!({ "plan": RawPlan::from(&**spec) }),
         Command::SetGuard(guard) => json!({ "guard": guard }),
+        Command::SetTargeting(t) => json!({ "targeting": t }),
         Command::Apply
         | Command::Withdraw
         | Command::Approve
@@ -194,7 +197,12 @@ pub fn create_release(
     }
     let existing = state.released_before(&req.mini_program, &req.version, &req.app, req.env);
     let with_group = req.test_group.is_some();
-    workflow::decide_create(actor, req.env, app.policy(req.env), existing, with_group)?;
+    let targeting = req.targeting.filter(|t| !t.is_empty());
+    let shape = workflow::Creation {
+        with_test_group: with_group,
+        with_targeting: targeting.is_some(),
+    };
+    workflow::decide_create(actor, req.env, app.policy(req.env), existing, shape)?;
     let id = state.next_release_id();
     let mut batch = Batch::on(state.revision);
     // Rule 1 read the route; the new id must still be free. The new release is written,
@@ -219,11 +227,13 @@ pub fn create_release(
         applied_by: None,
         plan: None,
         guard: None,
+        targeting,
         revision: batch.revision(),
         created_at: now,
         updated_at: now,
     };
-    let details = json!({ "config": release.config, "test_group_size": release.test_group_size });
+    let details = json!({ "config": release.config, "test_group_size": release.test_group_size,
+        "targeting": release.targeting });
     let created = (None, Status::NewVersionCreated);
     batch
         .history
@@ -316,10 +326,12 @@ fn carry_out(
         | Command::SetGuard(_)
         | Command::RemoveGuard
         | Command::GuardHalt(_)
-        | Command::GuardRollback(_) => {}
+        | Command::GuardRollback(_)
+        | Command::SetTargeting(_) => {}
     }
     next.plan = changed(next.plan, transition.plan.clone().map(Arc::new));
     next.guard = changed(next.guard, transition.guard.clone());
+    next.targeting = changed(next.targeting, transition.targeting.clone());
     if transition.starts_review() {
         next.applied_by = Some(actor.name().to_owned());
     } else if transition.to != Status::UnderReview {

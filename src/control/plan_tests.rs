@@ -63,6 +63,7 @@ pub(super) async fn prepared(control: &Control, plan: serde_json::Value) -> Rele
         env: Env::Production,
         config: ReleaseConfig::default(),
         test_group: None,
+        targeting: None,
     };
     let id = control
         .create_release(&dev, req)

@@ -203,6 +203,7 @@ impl Replica {
             other_in_flight,
             plan: release.plan.as_deref(),
             guard: release.guard,
+            targeting: release.targeting.as_deref(),
             now,
         })
     }

@@ -98,6 +98,11 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
         Requires(Operation::Release(Action::RemoveGuard)),
     ),
     endpoint("GET", "/v1/admin/releases/{id}/health", Requires(Read)),
+    endpoint(
+        "PUT",
+        "/v1/admin/releases/{id}/targeting",
+        Requires(Operation::Release(Action::SetTargeting)),
+    ),
     endpoint("POST", "/v1/admin/releases/{id}/{action}", ReleaseAction),
     endpoint("GET", "/v1/admin/explain", Requires(Read)),
     endpoint("GET", "/metrics", Public),

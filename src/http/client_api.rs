@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::attributes::{AttributeBuf, BodyAttributes, QUERY_PREFIX};
 use super::body::Body;
 use super::error::{ClientError, ErrorBody, RequestError};
 use crate::health::Health;
@@ -98,12 +99,18 @@ struct Params<'a> {
     env: Env,
     mini_program: Cow<'a, str>,
     user: Cow<'a, str>,
+    attributes: AttributeBuf<'a>,
 }
 
 fn parse_params(query: &str) -> Result<Params<'_>, ClientError> {
     let (mut app, mut env, mut mp, mut user) = (None, None, None, None);
+    let mut attributes = AttributeBuf::default();
     for pair in super::query::pairs(query) {
         let (key, value) = pair?;
+        if let Some(name) = attribute_name(&key) {
+            attributes.push(name, value)?;
+            continue;
+        }
         let slot = match &*key {
             "app" => &mut app,
             "env" => &mut env,
@@ -136,7 +143,16 @@ fn parse_params(query: &str) -> Result<Params<'_>, ClientError> {
         env: env.parse()?,
         mini_program,
         user,
+        attributes,
     })
+}
+
+/// The attribute an `attr.<name>` parameter names, borrowed as the key was.
+fn attribute_name<'a>(key: &Cow<'a, str>) -> Option<Cow<'a, str>> {
+    match key {
+        Cow::Borrowed(k) => k.strip_prefix(QUERY_PREFIX).map(Cow::Borrowed),
+        Cow::Owned(k) => k.strip_prefix(QUERY_PREFIX).map(|n| Cow::Owned(n.to_owned())),
+    }
 }
 
 fn etag(snapshot: &Snapshot) -> HeaderValue {
@@ -173,6 +189,7 @@ fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &[u8]) {
         ("env" = Env, Query, description = "The environment", example = json!("production")),
         ("mini_program" = MiniProgramId, Query, description = "The mini program", example = json!("mp-coupons")),
         ("user" = UserId, Query, description = "The end user, hashed byte for byte", example = json!("qa-1")),
+        ("attr.os" = Option<String>, Query, nullable = false, description = "A client attribute for targeting (SPEC §10). Any `attr.<name>` with a name `^[a-z][a-z0-9_]{0,31}$` is taken, at most 16, each once, values 1–256 bytes without control characters; usual names: `os`, `os_version`, `app_version`, `region`, `language`, `device_model`", example = json!("android")),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "An `ETag` from an earlier answer"),
     ),
     responses(
@@ -211,8 +228,14 @@ fn resolve_one(
 ) -> Result<Response, ClientError> {
     let p = parse_params(uri.query().unwrap_or(""))
         .inspect_err(|_| snapshot.error_counters().error.inc())?;
-    let subject = Subject::user(&p.user);
-    let Some(served) = snapshot.resolve(&p.app, p.env, &p.mini_program, &subject) else {
+    let served = p.attributes.with(|attributes| {
+        let subject = Subject {
+            user: &p.user,
+            attributes,
+        };
+        snapshot.resolve(&p.app, p.env, &p.mini_program, &subject)
+    });
+    let Some(served) = served else {
         snapshot.miss_counters(&p.app, p.env).none.inc();
         return Err(ClientError::NotReleased);
     };
@@ -259,6 +282,11 @@ pub struct BatchRequest {
     #[serde(default)]
     #[schema(value_type = Option<Vec<MiniProgramId>>)]
     mini_programs: Option<Vec<String>>,
+    /// Client attributes for targeting (SPEC §10): at most 16 names
+    /// `^[a-z][a-z0-9_]{0,31}$`, each once, string values of 1–256 bytes.
+    #[serde(default)]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
+    attributes: BodyAttributes,
 }
 
 /// Resolve several mini programs for one user.
@@ -306,8 +334,14 @@ fn batch(
             check_ident("mini_program", mp)?;
         }
     }
-    let subject = Subject::user(&b.user);
-    let body = batch_body(snapshot, &b.app, env, &subject, b.mini_programs.as_deref());
+    let attributes = b.attributes.validated()?;
+    let body = attributes.with(|attributes| {
+        let subject = Subject {
+            user: &b.user,
+            attributes,
+        };
+        batch_body(snapshot, &b.app, env, &subject, b.mini_programs.as_deref())
+    });
     Ok(json_response(StatusCode::OK, body, etag(snapshot)))
 }
 

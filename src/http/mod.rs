@@ -24,6 +24,7 @@ use crate::snapshot::SnapshotCell;
 
 pub mod access;
 pub mod admin_api;
+mod attributes;
 pub mod auth;
 mod body;
 pub mod client_api;
@@ -34,7 +35,7 @@ mod json;
 pub mod listener;
 pub mod openapi;
 mod params;
-mod query;
+pub(crate) mod query;
 pub mod report;
 
 use auth::Auth;
@@ -206,6 +207,7 @@ pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
         .routes(routes!(a::plan::put_plan, a::plan::delete_plan))
         .routes(routes!(a::guard::put_guard, a::guard::delete_guard))
         .routes(routes!(a::guard::health))
+        .routes(routes!(a::targeting::put_targeting))
         .routes(routes!(a::actions::action))
         .routes(routes!(a::explain))
         .routes(routes!(render_metrics))

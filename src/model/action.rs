@@ -30,6 +30,7 @@ pub enum Action {
     Resume,
     SetGuard,
     RemoveGuard,
+    SetTargeting,
     /// The guard halted the plan on a regression (`system:guard` only).
     Halt,
     /// The plan gate closed: the guard lacks samples (`system:plan` only).
@@ -41,7 +42,7 @@ pub enum Action {
 
 impl Action {
     /// Every variant, in the order `allowed_actions` lists them.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Create,
         Action::EditConfig,
         Action::SetTestGroup,
@@ -58,6 +59,7 @@ impl Action {
         Action::Resume,
         Action::SetGuard,
         Action::RemoveGuard,
+        Action::SetTargeting,
         Action::Halt,
         Action::WaitForData,
         Action::Archive,
@@ -81,6 +83,7 @@ impl Action {
             Action::Resume => "resume",
             Action::SetGuard => "set_guard",
             Action::RemoveGuard => "remove_guard",
+            Action::SetTargeting => "set_targeting",
             Action::Halt => "halt",
             Action::WaitForData => "wait_for_data",
             Action::Archive => "archive",
@@ -107,6 +110,7 @@ impl Action {
             | Action::RemovePlan
             | Action::SetGuard
             | Action::RemoveGuard
+            | Action::SetTargeting
             | Action::Halt
             | Action::WaitForData
             | Action::Archive => false,
@@ -154,9 +158,10 @@ mod tests {
             Action::Resume => 13,
             Action::SetGuard => 14,
             Action::RemoveGuard => 15,
-            Action::Halt => 16,
-            Action::WaitForData => 17,
-            Action::Archive => 18,
+            Action::SetTargeting => 16,
+            Action::Halt => 17,
+            Action::WaitForData => 18,
+            Action::Archive => 19,
         }
     }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    Action, AppId, Env, Guard, InvalidValue, Millis, MiniProgramId, Percentage, Plan, ReleaseId,
+    Action, AppId, Env, Guard, InvalidValue, Targeting, Millis, MiniProgramId, Percentage, Plan, ReleaseId,
     Salt, Status, Version,
 };
 
@@ -142,6 +142,9 @@ pub struct Release {
     /// The guard (SPEC §9); records written before guards existed have none.
     #[serde(default)]
     pub guard: Option<Guard>,
+    /// Who may be in the grayscale share (SPEC §10); none: everybody.
+    #[serde(default)]
+    pub targeting: Option<Arc<Targeting>>,
     pub revision: u64,
     pub created_at: Millis,
     pub updated_at: Millis,

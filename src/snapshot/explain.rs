@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{InFlight, Route, Served, Snapshot, Subject};
-use crate::model::{Channel, Env, ReleaseId};
+use crate::model::{Channel, Env, RawRule, ReleaseId};
 
 /// Why a user gets what they get: `GET /v1/admin/explain`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -67,9 +67,25 @@ pub struct InFlightExplanation {
     pub threshold: u32,
     /// The grayscale percentage; 0 while pilot testing.
     pub percentage: f64,
+    /// Each targeting rule (SPEC §10) with the attribute value seen and whether it held;
+    /// empty without targeting.
+    pub targeting: Vec<RuleExplanation>,
+    /// Whether every rule held (true without targeting).
+    pub targeted: bool,
+    /// `targeted` and `bucket < threshold`.
     pub in_grayscale: bool,
     pub test_group_size: usize,
     pub pilot_member: bool,
+}
+
+/// One targeting rule applied to this client.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RuleExplanation {
+    pub rule: RawRule,
+    /// The client's value of the rule's attribute; null when absent (the rule fails).
+    #[schema(required = true)]
+    pub seen: Option<String>,
+    pub held: bool,
 }
 
 impl From<&Served> for Decision {
@@ -83,8 +99,22 @@ impl From<&Served> for Decision {
 }
 
 impl InFlightExplanation {
-    fn new(f: &InFlight, user: &str) -> InFlightExplanation {
+    fn new(f: &InFlight, subject: &Subject<'_>) -> InFlightExplanation {
+        let user = subject.user;
         let bucket = f.salted.bucket(user);
+        let targeting: Vec<RuleExplanation> = f
+            .targeting
+            .as_ref()
+            .map(|t| t.explain(|name| subject.attributes.get(name)))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|check| RuleExplanation {
+                rule: check.rule,
+                seen: check.seen.map(str::to_owned),
+                held: check.held,
+            })
+            .collect();
+        let targeted = targeting.iter().all(|r| r.held);
         InFlightExplanation {
             release_id: f.pilot.release_id,
             version: f.pilot.version.to_string(),
@@ -92,7 +122,9 @@ impl InFlightExplanation {
             bucket,
             threshold: f.threshold,
             percentage: f64::from(f.threshold) / 10_000.0,
-            in_grayscale: f.threshold > 0 && bucket < f.threshold,
+            in_grayscale: f.threshold > 0 && bucket < f.threshold && targeted,
+            targeting,
+            targeted,
             test_group_size: f.test_group.as_ref().map_or(0, |g| g.len()),
             pilot_member: f.test_group.as_ref().is_some_and(|g| g.contains(user)),
         }
@@ -168,11 +200,19 @@ fn grayscale_step(f: &InFlightExplanation) -> Step {
         let reason = format!("release {} has no grayscale share (0 %)", f.release_id);
         return step(Channel::Grayscale, false, reason);
     }
-    let relation = if f.in_grayscale { "below" } else { "not below" };
-    let reason = format!(
+    let below = f.bucket < f.threshold;
+    let relation = if below { "below" } else { "not below" };
+    let mut reason = format!(
         "bucket {} is {relation} the threshold {} ({} % of release {})",
         f.bucket, f.threshold, f.percentage, f.release_id
     );
+    if let Some(failed) = f.targeting.iter().find(|r| !r.held) {
+        let seen = failed.seen.as_deref().map_or("absent".into(), |v| format!("{v:?}"));
+        reason.push_str(&format!(
+            "; targeting does not hold: attribute {} is {seen}",
+            failed.rule.attribute
+        ));
+    }
     step(Channel::Grayscale, f.in_grayscale, reason)
 }
 
@@ -188,7 +228,7 @@ impl Snapshot {
         let route = self.route(app, env, mini_program).map(|r| &**r);
         let in_flight = route
             .and_then(|r| r.in_flight.as_ref())
-            .map(|f| InFlightExplanation::new(f, subject.user));
+            .map(|f| InFlightExplanation::new(f, subject));
         let decision = route.and_then(|r| r.resolve(subject)).map(Decision::from);
         let outcome = match decision.as_ref().map(|d| d.channel) {
             Some(Channel::Pilot) => Outcome::Pilot,

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::Subject;
 use crate::bucket;
 use crate::metrics::{Metrics, ReportCounters, ServedCounters};
-use crate::model::{Channel, Release, ReleaseId, Serving, TestGroup};
+use crate::model::{Channel, Release, ReleaseId, Serving, Targeting, TestGroup};
 use crate::reports::{Arm, ReleaseTally};
 
 /// One release as served on one channel, with its response fragment ready.
@@ -33,6 +33,8 @@ pub struct InFlight {
     pub salted: bucket::Salted,
     /// Parts per million; zero while pilot testing.
     pub threshold: u32,
+    /// Who may be in the grayscale share at all (SPEC §10); none: everybody.
+    pub targeting: Option<Arc<Targeting>>,
     pub test_group: Option<Arc<TestGroup>>,
     pub pilot: Served,
     pub grayscale: Served,
@@ -41,6 +43,15 @@ pub struct InFlight {
     pub in_grayscale: bool,
     /// Its report arms, kept across snapshots (SPEC §9).
     pub tally: Arc<ReleaseTally>,
+}
+
+impl InFlight {
+    /// Whether the subject's attributes satisfy the release's targeting (fail closed).
+    pub fn targeted(&self, subject: &Subject<'_>) -> bool {
+        self.targeting
+            .as_ref()
+            .is_none_or(|t| t.holds(|name| subject.attributes.get(name)))
+    }
 }
 
 /// What one (app, env, mini program) can serve.
@@ -134,6 +145,7 @@ impl Route {
         self.in_flight = Some(InFlight {
             salted: r.salt.salted(),
             threshold,
+            targeting: r.targeting.clone().filter(|t| !t.is_empty()),
             test_group: input.test_group.clone().filter(|g| !g.is_empty()),
             pilot: served(input, Channel::Pilot, metrics),
             grayscale: served(input, Channel::Grayscale, metrics),
@@ -181,7 +193,8 @@ impl Route {
             if f.test_group.as_ref().is_some_and(|g| g.contains(user)) {
                 return Some(&f.pilot);
             }
-            if f.threshold > 0 && f.salted.bucket(user) < f.threshold {
+            // The bucket first: it is cheaper than the rules, and most users are above it.
+            if f.threshold > 0 && f.salted.bucket(user) < f.threshold && f.targeted(subject) {
                 return Some(&f.grayscale);
             }
         }

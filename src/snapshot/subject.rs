@@ -1,5 +1,5 @@
-//! Who a resolve is for: the user, and the client's attributes (SPEC §10). Attributes are
-//! carried but not yet read: targeting plugs in here without touching every signature.
+//! Who a resolve is for: the user, and the client's attributes (SPEC §10), which the
+//! in-flight release's targeting reads.
 
 /// The client attributes of a resolve (`attr.os=android`, …), borrowed from the request.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,6 +20,10 @@ impl<'a> Attributes<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    pub fn pairs(&self) -> &'a [(&'a str, &'a str)] {
+        self.0
     }
 }
 

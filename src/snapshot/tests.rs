@@ -23,6 +23,7 @@ fn release(id: ReleaseId, version: &str, status: Status, percent: f64) -> Releas
         applied_by: None,
         plan: None,
         guard: None,
+        targeting: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

@@ -268,6 +268,7 @@ fn facts<'a>(status: Status, env: Env, guard: Option<Guard>, plan: Option<&'a Pl
         other_in_flight: None,
         plan,
         guard,
+        targeting: None,
         now: NOW,
     }
 }

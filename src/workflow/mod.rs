@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::guard::Decision;
 use crate::model::{
     Action, Actor, Env, EnvPolicy, Finding, Guard, Millis, OnRegression, Percentage, Plan,
-    PlanSpec, PlanState, Reason, ReleaseConfig, ReleaseId, Role, Status, TestGroup,
+    PlanSpec, PlanState, Reason, ReleaseConfig, ReleaseId, Role, Status, Targeting, TestGroup,
 };
 
 mod guard;
@@ -19,6 +19,9 @@ mod guard;
 mod guard_tests;
 mod permission;
 mod plan;
+mod targeting;
+#[cfg(test)]
+mod targeting_tests;
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
@@ -75,6 +78,9 @@ pub enum Command {
     /// cancel the release, as the guard's `on_regression` says.
     GuardHalt(Finding),
     GuardRollback(Finding),
+    /// Sets the release's targeting (SPEC §10); `None` removes every rule. Free before
+    /// review; after approval an admin may only remove whole rules.
+    SetTargeting(Option<Arc<Targeting>>),
 }
 
 impl Command {
@@ -97,6 +103,7 @@ impl Command {
             Command::SetGuard(_) => Action::SetGuard,
             Command::RemoveGuard => Action::RemoveGuard,
             Command::GuardHalt(_) => Action::Halt,
+            Command::SetTargeting(_) => Action::SetTargeting,
         }
     }
 
@@ -129,6 +136,8 @@ impl Command {
             Action::Resume => Some(Command::Resume),
             Action::SetGuard => Some(Command::SetGuard(probe_guard()?)),
             Action::RemoveGuard => Some(Command::RemoveGuard),
+            // Removing every rule: allowed wherever some change is.
+            Action::SetTargeting => Some(Command::SetTargeting(None)),
             // The gateway's own actions, never a person's.
             Action::Create | Action::Archive | Action::WaitForData | Action::Halt => None,
         }
@@ -164,6 +173,8 @@ pub struct Facts<'a> {
     pub plan: Option<&'a Plan>,
     /// The release's guard, if it has one.
     pub guard: Option<Guard>,
+    /// The release's targeting, if it has rules.
+    pub targeting: Option<&'a Targeting>,
     /// The time of the decision: plan holds start and end by it.
     pub now: Millis,
 }
@@ -202,6 +213,8 @@ pub struct Transition {
     pub plan: PlanChange,
     /// The guard after the action.
     pub guard: Change<Guard>,
+    /// The targeting after the action.
+    pub targeting: Change<Arc<Targeting>>,
 }
 
 impl Transition {
@@ -238,6 +251,9 @@ pub enum RefusalReason {
     Plan(PlanRefusal),
     /// The release's guard, or the finding, does not admit the action.
     Guard(GuardRefusal),
+    /// Targeting is part of what the reviewer approves: it cannot change under review,
+    /// and after approval rules can only be removed (SPEC §10).
+    TargetingLocked,
 }
 
 /// Why a guard action, or a plan step the guard gates, cannot be performed (SPEC §9).
@@ -311,14 +327,23 @@ pub enum WorkflowError {
     EnvironmentNotConfigured(Env),
 }
 
-/// Decides a `create` for a release target (rule 1 and the target's policy).
+/// What a `create` brings besides the version and target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Creation {
+    pub with_test_group: bool,
+    pub with_targeting: bool,
+}
+
+/// Decides a `create` for a release target (rule 1, the target's policy, and targeting
+/// only in production).
 pub fn decide_create(
     actor: &Actor,
     env: Env,
     policy: Option<EnvPolicy>,
     existing: Option<ReleaseId>,
-    with_test_group: bool,
+    creation: Creation,
 ) -> Result<(), WorkflowError> {
+    let with_test_group = creation.with_test_group;
     forbid_unless_permitted(actor, Operation::Release(Action::Create), Action::Create)?;
     let policy = policy.ok_or(WorkflowError::EnvironmentNotConfigured(env))?;
     if let Some(id) = existing {
@@ -330,6 +355,14 @@ pub fn decide_create(
             status: Status::NewVersionCreated,
             allowed: vec![],
             reason: RefusalReason::PilotTestingNotSupported,
+        }));
+    }
+    if creation.with_targeting && env != Env::Production {
+        return Err(WorkflowError::Refused(Refusal {
+            action: Action::Create,
+            status: Status::NewVersionCreated,
+            allowed: vec![],
+            reason: RefusalReason::ProductionOnly,
         }));
     }
     Ok(())
@@ -373,6 +406,7 @@ pub fn decide(
 ) -> Result<Transition, WorkflowError> {
     let action = command.action();
     forbid_unless_permitted(actor, command.operation(), action)?;
+    targeting::after_approval_only_admins(facts, command, actor)?;
     let transition = transition::transition(facts, command).map_err(|reason| {
         WorkflowError::Refused(Refusal {
             action,

@@ -32,7 +32,8 @@ pub fn permits(role: Role, op: Operation) -> bool {
             | Action::EditConfig
             | Action::SetTestGroup
             | Action::Apply
-            | Action::Withdraw => matches!(role, Developer | Admin),
+            | Action::Withdraw
+            | Action::SetTargeting => matches!(role, Developer | Admin),
             Action::Approve | Action::Reject => role == Reviewer,
             Action::CompleteTesting
             | Action::GoLive
@@ -83,6 +84,7 @@ mod tests {
             other_in_flight: None,
             plan: None,
             guard: None,
+            targeting: None,
             now: 0,
         }
     }

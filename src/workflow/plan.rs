@@ -227,6 +227,7 @@ pub(super) fn follow(
         | Command::WaitForData { .. }
         | Command::SetGuard(_)
         | Command::RemoveGuard
+        | Command::SetTargeting(_)
         | Command::EditConfig(_)
         | Command::SetTestGroup(_)
         | Command::Apply

@@ -49,6 +49,7 @@ mod oracle {
             Command::SetGuard(_) => Action::SetGuard,
             Command::RemoveGuard => Action::RemoveGuard,
             Command::GuardHalt(_) => Action::Halt,
+            Command::SetTargeting(_) => Action::SetTargeting,
         }
     }
 
@@ -60,7 +61,8 @@ mod oracle {
             | Action::EditConfig
             | Action::SetTestGroup
             | Action::Apply
-            | Action::Withdraw => BUILDERS,
+            | Action::Withdraw
+            | Action::SetTargeting => BUILDERS,
             Action::Approve | Action::Reject => &[Role::Reviewer],
             Action::CompleteTesting
             | Action::GoLive
@@ -95,6 +97,15 @@ mod oracle {
                 GrayscaleRelease,
             ],
             Action::Pause | Action::Resume => &[ReleasePreparation, GrayscaleRelease],
+            // SPEC §10: changed before review, narrowed after approval; under review it is
+            // locked (a refusal of its own, see `state_refusal`).
+            Action::SetTargeting => &[
+                NewVersionCreated,
+                UnderReview,
+                PilotTesting,
+                ReleasePreparation,
+                GrayscaleRelease,
+            ],
         }
     }
 
@@ -138,11 +149,15 @@ mod oracle {
             | Action::RemovePlan
             | Action::SetGuard
             | Action::RemoveGuard
+            | Action::SetTargeting
                 if facts.env != Env::Production =>
             {
                 Some(RefusalReason::ProductionOnly)
             }
             Action::Apply => facts.other_in_flight.map(RefusalReason::AnotherInFlight),
+            Action::SetTargeting if facts.status == Status::UnderReview => {
+                Some(RefusalReason::TargetingLocked)
+            }
             // These tables hold releases without a plan; `plan_tests` covers plans.
             Action::RemovePlan | Action::Pause | Action::Resume if facts.plan.is_none() => {
                 Some(RefusalReason::Plan(PlanRefusal::NoPlan))
@@ -193,7 +208,11 @@ mod oracle {
             Command::Cancel => (Status::Canceled, zero),
             // Without a plan (as in these tables), setting one changes nothing else; nor
             // does a guard.
-            Command::SetPlan(_) | Command::SetGuard(_) => (facts.status, facts.percentage),
+            // Nor (without targeting, as here) removing every rule.
+            Command::SetPlan(_) | Command::SetGuard(_) | Command::SetTargeting(None) => {
+                (facts.status, facts.percentage)
+            }
+            Command::SetTargeting(Some(_)) => unreachable!("targeting_tests covers rules"),
             Command::GoLive(GoLive::Plan)
             | Command::RemovePlan
             | Command::Pause
@@ -217,6 +236,17 @@ mod oracle {
     ) -> Result<Transition, WorkflowError> {
         let action = action_of(&command);
         if !roles_for(action).contains(&role_of(actor)) {
+            return Err(WorkflowError::Forbidden {
+                role: role_of(actor),
+                action,
+            });
+        }
+        // SPEC §10: after approval only an admin may touch targeting.
+        let approved = matches!(
+            facts.status,
+            Status::PilotTesting | Status::ReleasePreparation | Status::GrayscaleRelease
+        );
+        if action == Action::SetTargeting && approved && role_of(actor) != Role::Admin {
             return Err(WorkflowError::Forbidden {
                 role: role_of(actor),
                 action,
@@ -253,6 +283,7 @@ mod oracle {
             archives_previous_full: to == Status::FullRelease && facts.status != to,
             plan,
             guard,
+            targeting: Change::Keep,
         })
     }
 
@@ -399,6 +430,7 @@ fn base_commands() -> Vec<Command> {
         Command::Resume,
         Command::SetGuard(a_guard()),
         Command::RemoveGuard,
+        Command::SetTargeting(None),
     ]
 }
 
@@ -441,6 +473,7 @@ fn all_facts() -> Vec<(Target, Facts<'static>)> {
                             other_in_flight,
                             plan: None,
                             guard: None,
+                            targeting: None,
                             now: 0,
                         };
                         all.push((target, facts));
@@ -494,6 +527,7 @@ fn facts_at(target: Target, status: Status, percentage: Percentage) -> Facts<'st
         other_in_flight: None,
         plan: None,
         guard: None,
+        targeting: None,
         now: 0,
     }
 }
@@ -506,6 +540,7 @@ fn transition(from: Status, to: Status, percentage: Percentage, archives: bool) 
         archives_previous_full: archives,
         plan: PlanChange::Keep,
         guard: Change::Keep,
+        targeting: Change::Keep,
     }
 }
 
@@ -732,7 +767,11 @@ fn decide_create_matches_spec() {
                 for with_test_group in [false, true] {
                     for actor in Role::ALL.map(|role| actor(OTHER, role)) {
                         cases += 1;
-                        let got = decide_create(&actor, env, policy, existing, with_test_group);
+                        let shape = Creation {
+                            with_test_group,
+                            with_targeting: false,
+                        };
+                        let got = decide_create(&actor, env, policy, existing, shape);
                         let want =
                             oracle::decide_create(&actor, env, policy, existing, with_test_group);
                         if got != want {
@@ -870,6 +909,7 @@ mod sim {
                 other_in_flight,
                 plan: None,
                 guard: None,
+                targeting: None,
                 now: 0,
             }
         }
@@ -907,7 +947,11 @@ mod sim {
             let existing = self.releases.iter().find(|r| r.version == version);
             let existing = existing.map(|r| r.id);
             let (env, policy) = (self.env, Some(self.policy));
-            let got = decide_create(actor, env, policy, existing, tg);
+            let shape = Creation {
+                with_test_group: tg,
+                with_targeting: false,
+            };
+            let got = decide_create(actor, env, policy, existing, shape);
             let want = oracle::decide_create(actor, env, policy, existing, tg);
             prop_assert_eq!(&got, &want, "create v{} by {:?}", version, actor);
             if got.is_ok() {

@@ -1,7 +1,9 @@
 //! The one table of SPEC §2, §8 and §9: every (status, command) pair, decided by status in
 //! exhaustive `match`es with no catch-all arm.
 
-use super::{Change, Command, Facts, GoLive, PlanChange, RefusalReason, Transition, guard, plan};
+use super::{
+    Change, Command, Facts, GoLive, PlanChange, RefusalReason, Transition, guard, plan, targeting,
+};
 use crate::model::{Approval, Env, EnvPolicy, Percentage, Status};
 
 /// The status a release reaches when approved (or on `apply` under auto approval).
@@ -39,6 +41,7 @@ fn new_version(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRe
         C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
         C::SetGuard(g) => production_only(f).and_then(|()| guard::set(f, *g)),
         C::RemoveGuard => production_only(f).and_then(|()| guard::remove(f)),
+        C::SetTargeting(t) => production_only(f).and_then(|()| targeting::set(f, t)),
         C::Withdraw
         | C::Approve
         | C::Reject(_)
@@ -59,6 +62,7 @@ fn under_review(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalR
     match command {
         C::Withdraw | C::Reject(_) => Ok(to(f, Status::NewVersionCreated)),
         C::Approve => Ok(to(f, after_approval(f.env, f.policy))),
+        C::SetTargeting(_) => production_only(f).and(Err(RefusalReason::TargetingLocked)),
         C::EditConfig(_)
         | C::SetTestGroup(_)
         | C::Apply
@@ -88,6 +92,7 @@ fn pilot_testing(f: &Facts<'_>, command: &Command) -> Result<Transition, Refusal
         C::RemovePlan => production_only(f).and_then(|()| plan::remove(f)),
         C::SetGuard(g) => production_only(f).and_then(|()| guard::set(f, *g)),
         C::RemoveGuard => production_only(f).and_then(|()| guard::remove(f)),
+        C::SetTargeting(t) => production_only(f).and_then(|()| targeting::narrow(f, t)),
         C::EditConfig(_)
         | C::Apply
         | C::Withdraw
@@ -123,6 +128,7 @@ fn going_live(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRea
         C::RemoveGuard => production_only(f).and_then(|()| guard::remove(f)),
         C::GuardHalt(finding) => guard::halt(f, finding),
         C::GuardRollback(finding) => guard::rollback(f, finding),
+        C::SetTargeting(t) => production_only(f).and_then(|()| targeting::narrow(f, t)),
         C::EditConfig(_)
         | C::SetTestGroup(_)
         | C::Apply
@@ -142,6 +148,7 @@ pub(super) fn stay(f: &Facts<'_>) -> Transition {
         archives_previous_full: false,
         plan: PlanChange::Keep,
         guard: Change::Keep,
+        targeting: Change::Keep,
     }
 }
 
@@ -159,6 +166,7 @@ pub(super) fn at(f: &Facts<'_>, to: Status, percentage: Percentage) -> Transitio
         archives_previous_full: to == Status::FullRelease && f.status != Status::FullRelease,
         plan: PlanChange::Keep,
         guard: Change::Keep,
+        targeting: Change::Keep,
     }
 }
 

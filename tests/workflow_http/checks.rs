@@ -21,10 +21,10 @@ pub fn assert_etag(reply: &Reply) {
     );
 }
 
-/// The plan and guard actions of SPEC §8–§9; `plans_http` and `guard_http` cover them.
-/// These scenarios' releases have no plan and no guard, so of them only `set_plan` and
-/// `set_guard` can be allowed.
-const PLAN_ACTIONS: [&str; 8] = [
+/// The plan, guard and targeting actions of SPEC §8–§10, covered by `plans_http`,
+/// `guard_http` and `targeting_http`. These scenarios' releases have no plan, guard or
+/// targeting, so of them only `set_plan`, `set_guard` and `set_targeting` can be allowed.
+const PLAN_ACTIONS: [&str; 9] = [
     "set_plan",
     "remove_plan",
     "pause",
@@ -33,6 +33,7 @@ const PLAN_ACTIONS: [&str; 8] = [
     "remove_guard",
     "halt",
     "wait_for_data",
+    "set_targeting",
 ];
 
 /// Sorted set of a release's (or a refusal's) SPEC §2 `allowed_actions`.
@@ -69,6 +70,9 @@ fn assert_plan_actions(release: &Value) {
     }
     if open && release["guard"].is_null() {
         expected.insert("set_guard".to_string());
+    }
+    if open {
+        expected.insert("set_targeting".to_string());
     }
     let mut plan_actions = all_allowed(release);
     plan_actions.retain(|a| PLAN_ACTIONS.contains(&a.as_str()));

@@ -2,6 +2,7 @@
 //! Target apps, versions, creating and reading releases, and explain are here; the
 //! workflow actions on an existing release are in [`actions`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AdminState;
+use super::attributes::{AttributeBuf, QUERY_PREFIX};
 use super::auth::Authenticated;
 use super::body::Body;
 use super::error::{ApiError, ErrorBody};
@@ -28,6 +30,7 @@ use crate::snapshot::{Explanation, Subject};
 pub mod actions;
 pub mod guard;
 pub mod plan;
+pub mod targeting;
 mod request;
 mod view;
 
@@ -202,6 +205,10 @@ pub struct CreateReleaseBody {
     #[serde(default)]
     #[schema(value_type = Option<Vec<UserId>>)]
     test_group: Option<TestGroupUpload>,
+    /// Who may be in the grayscale share (SPEC §10; production only).
+    #[serde(default)]
+    #[schema(value_type = Option<crate::model::RawTargeting>)]
+    targeting: Option<crate::model::Targeting>,
 }
 
 /// Create a release (developer, admin): status `new_version_created`.
@@ -216,7 +223,7 @@ pub struct CreateReleaseBody {
         (status = 201, description = "The new release", body = ReleaseView),
         (status = 400, description = "`invalid_parameter`, `invalid_body`", body = ErrorBody),
         (status = 404, description = "`app_not_found`, `version_not_found`, `environment_not_configured`", body = ErrorBody),
-        (status = 409, description = "`already_released`, `pilot_testing_not_supported`", body = ErrorBody),
+        (status = 409, description = "`already_released`, `pilot_testing_not_supported`, `production_only` (targeting outside production)", body = ErrorBody),
     ))]
 pub async fn create_release(
     State(s): State<AdminState>,
@@ -232,6 +239,7 @@ pub async fn create_release(
         env: b.env,
         config: b.config.unwrap_or_default(),
         test_group: test_group.map(Arc::new),
+        targeting: b.targeting.map(Arc::new),
     };
     let info = s.control.create_release(&actor, req).await?;
     Ok(release_response(info, axum::http::StatusCode::CREATED))
@@ -358,13 +366,31 @@ pub async fn explain(
     Authenticated(_): Authenticated,
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
-    let q: ExplainQuery = query(raw)?;
+    let raw = raw.unwrap_or_default();
+    // `attr.<name>=value` are the client's attributes, as on resolve; the rest is typed.
+    let (attrs, rest): (Vec<&str>, Vec<&str>) = raw
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .partition(|p| p.starts_with(QUERY_PREFIX));
+    let q: ExplainQuery = query(Some(rest.join("&")))?;
+    let attr_query = attrs.join("&");
+    let mut attributes = AttributeBuf::default();
+    for pair in crate::http::query::pairs(&attr_query) {
+        let (key, value) = pair?;
+        let name = key.strip_prefix(QUERY_PREFIX).unwrap_or_default().to_owned();
+        attributes.push(Cow::Owned(name), value)?;
+    }
     let app = AppId::parse(&q.app)?;
     let env: Env = q.env.parse()?;
     let mp = MiniProgramId::parse(&q.mini_program)?;
     let user = UserId::parse(&q.user)?;
     let snapshot = s.snapshot.load();
-    let subject = Subject::user(user.as_str());
-    let explanation = snapshot.explain(app.as_str(), env, mp.as_str(), &subject);
+    let explanation = attributes.with(|attributes| {
+        let subject = Subject {
+            user: user.as_str(),
+            attributes,
+        };
+        snapshot.explain(app.as_str(), env, mp.as_str(), &subject)
+    });
     Ok(Json(explanation).into_response())
 }

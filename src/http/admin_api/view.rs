@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::control::ReleaseInfo;
 use crate::model::{
     Action, AppId, Env, EnvPolicy, HistoryEntry, Millis, MiniProgramId, MiniProgramVersion,
-    Percentage, Plan, RawGuard, RawPlan, RawStep, RawWindow, ReleaseConfig, ReleaseId, Status,
+    Percentage, Plan, RawGuard, RawPlan, RawTargeting, RawStep, RawWindow, ReleaseConfig, ReleaseId, Status,
     TargetApp, Version, rfc3339,
 };
 
@@ -39,6 +39,8 @@ pub struct ReleaseView {
     pub plan: Option<PlanView>,
     /// The guard (SPEC §9), null when none.
     pub guard: Option<RawGuard>,
+    /// The targeting (SPEC §10), null when none.
+    pub targeting: Option<RawTargeting>,
     /// The revision of the release's last change; send it back as `If-Match`.
     pub revision: u64,
     /// RFC 3339, UTC, milliseconds.
@@ -69,6 +71,7 @@ impl From<ReleaseInfo> for ReleaseView {
                 .as_deref()
                 .map(|p| PlanView::new(p, info.next_step_at)),
             guard: r.guard.map(RawGuard::from),
+            targeting: r.targeting.as_deref().map(RawTargeting::from),
             revision: r.revision,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),

@@ -55,6 +55,7 @@ pub enum ErrorCode {
     PlanStepNotDue,
     NoGuard,
     GuardNotApplicable,
+    TargetingLocked,
 }
 
 use ErrorCode as Code;

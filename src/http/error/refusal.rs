@@ -29,6 +29,7 @@ pub(super) fn code(reason: &RefusalReason, extra: &mut Value) -> Code {
             | GuardRefusal::Decision(_)
             | GuardRefusal::OnRegression(_),
         ) => Code::GuardNotApplicable,
+        RefusalReason::TargetingLocked => Code::TargetingLocked,
     }
 }
 
@@ -47,6 +48,12 @@ pub(super) fn message(r: &Refusal) -> String {
         }
         RefusalReason::Plan(why) => plan_message(*why),
         RefusalReason::Guard(why) => guard_message(*why),
+        RefusalReason::TargetingLocked => match r.status {
+            crate::model::Status::UnderReview => {
+                "targeting cannot change under review; withdraw the release first".into()
+            }
+            _ => "after approval rules can only be removed, the others unchanged".into(),
+        },
         RefusalReason::PercentageNotIncreasing { current, requested } => format!(
             "percentage must be above the current {current} and below 100 (got {requested}); roll back with cancel"
         ),

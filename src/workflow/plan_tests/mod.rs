@@ -229,6 +229,7 @@ fn facts<'a>(
         other_in_flight,
         plan,
         guard: None,
+        targeting: None,
         now,
     }
 }

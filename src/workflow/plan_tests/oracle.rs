@@ -259,8 +259,9 @@ fn other_allowed(f: &Facts<'_>, action: Action) -> bool {
             matches!(f.status, NewVersionCreated | PilotTesting) && f.policy.pilot_testing
         }
         Action::Withdraw | Action::Approve | Action::Reject => f.status == UnderReview,
-        // SPEC §9: a guard may be set before full, in production (these have none to remove).
-        Action::SetGuard => {
+        // SPEC §9–§10: a guard may be set, and targeting changed (here: every rule removed,
+        // there are none), before full, in production, outside review.
+        Action::SetGuard | Action::SetTargeting => {
             let before_full = matches!(
                 f.status,
                 NewVersionCreated | PilotTesting | ReleasePreparation | GrayscaleRelease
@@ -306,5 +307,6 @@ pub fn decide(
         archives_previous_full: to == Status::FullRelease && f.status != to,
         plan,
         guard: crate::workflow::Change::Keep,
+        targeting: crate::workflow::Change::Keep,
     })
 }
