@@ -19,6 +19,7 @@ mod plan;
 mod policy;
 mod release;
 mod status;
+mod targeting;
 mod test_group;
 mod token;
 
@@ -37,6 +38,10 @@ pub use plan::{
 pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
 pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig};
 pub use status::{Channel, Serving, Status};
+pub use targeting::{
+    DottedVersion, MAX_RULES, MAX_VALUES, Op, RawRule, RawTargeting, Rule, RuleCheck, Targeting,
+    VersionRef, check_attribute_name, check_attribute_value,
+};
 pub(crate) use test_group::UploadVisitor;
 pub use test_group::{CompactSet, HASH_SEED, IdsDropped, StoredLines, TestGroup, TestGroupUpload};
 pub use token::TokenSha256;
