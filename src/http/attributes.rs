@@ -86,7 +86,9 @@ impl<'de> Visitor<'de> for PairsVisitor {
                 return Err(M::Error::custom(format!("attribute {name:?} given twice")));
             }
             if pairs.len() == MAX_ATTRIBUTES {
-                return Err(M::Error::custom(format!("at most {MAX_ATTRIBUTES} attributes")));
+                return Err(M::Error::custom(format!(
+                    "at most {MAX_ATTRIBUTES} attributes"
+                )));
             }
             pairs.push((name, value));
         }

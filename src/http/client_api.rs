@@ -151,7 +151,9 @@ fn parse_params(query: &str) -> Result<Params<'_>, ClientError> {
 fn attribute_name<'a>(key: &Cow<'a, str>) -> Option<Cow<'a, str>> {
     match key {
         Cow::Borrowed(k) => k.strip_prefix(QUERY_PREFIX).map(Cow::Borrowed),
-        Cow::Owned(k) => k.strip_prefix(QUERY_PREFIX).map(|n| Cow::Owned(n.to_owned())),
+        Cow::Owned(k) => k
+            .strip_prefix(QUERY_PREFIX)
+            .map(|n| Cow::Owned(n.to_owned())),
     }
 }
 

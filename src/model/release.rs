@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{
-    Action, AppId, Env, Guard, InvalidValue, Targeting, Millis, MiniProgramId, Percentage, Plan, ReleaseId,
-    Salt, Status, Version,
+    Action, AppId, Env, Guard, InvalidValue, Millis, MiniProgramId, Percentage, Plan, ReleaseId,
+    Salt, Status, Targeting, Version,
 };
 
 /// The largest release configuration accepted, serialized as JSON.

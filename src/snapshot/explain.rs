@@ -207,7 +207,10 @@ fn grayscale_step(f: &InFlightExplanation) -> Step {
         f.bucket, f.threshold, f.percentage, f.release_id
     );
     if let Some(failed) = f.targeting.iter().find(|r| !r.held) {
-        let seen = failed.seen.as_deref().map_or("absent".into(), |v| format!("{v:?}"));
+        let seen = failed
+            .seen
+            .as_deref()
+            .map_or("absent".into(), |v| format!("{v:?}"));
         reason.push_str(&format!(
             "; targeting does not hold: attribute {} is {seen}",
             failed.rule.attribute

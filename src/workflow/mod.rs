@@ -19,11 +19,11 @@ mod guard;
 mod guard_tests;
 mod permission;
 mod plan;
+#[cfg(test)]
+mod plan_tests;
 mod targeting;
 #[cfg(test)]
 mod targeting_tests;
-#[cfg(test)]
-mod plan_tests;
 #[cfg(test)]
 mod tests;
 mod transition;

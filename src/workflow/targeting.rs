@@ -56,7 +56,10 @@ pub(super) fn set(f: &Facts<'_>, to: &Option<Arc<Targeting>>) -> Result<Transiti
 }
 
 /// `set_targeting` after approval: only whole rules removed.
-pub(super) fn narrow(f: &Facts<'_>, to: &Option<Arc<Targeting>>) -> Result<Transition, RefusalReason> {
+pub(super) fn narrow(
+    f: &Facts<'_>,
+    to: &Option<Arc<Targeting>>,
+) -> Result<Transition, RefusalReason> {
     let empty = Targeting::default();
     let before = f.targeting.unwrap_or(&empty);
     let after = to.as_deref().unwrap_or(&empty);

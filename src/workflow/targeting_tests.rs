@@ -9,8 +9,8 @@ use super::*;
 use crate::model::Approval;
 
 fn targeting(rules: serde_json::Value) -> Arc<Targeting> {
-    let t: Targeting = serde_json::from_value(serde_json::json!({ "rules": rules }))
-        .expect("valid targeting");
+    let t: Targeting =
+        serde_json::from_value(serde_json::json!({ "rules": rules })).expect("valid targeting");
     Arc::new(t)
 }
 
@@ -32,12 +32,36 @@ fn changes() -> Vec<(&'static str, Option<Arc<Targeting>>, bool)> {
     let other_os = serde_json::json!({"attribute": "os", "op": "in", "values": ["android"]});
     vec![
         ("remove every rule", None, true),
-        ("remove the version rule", Some(targeting(serde_json::json!([os()]))), true),
-        ("remove the os rule", Some(targeting(serde_json::json!([version()]))), true),
-        ("keep both", Some(targeting(serde_json::json!([os(), version()]))), true),
-        ("add a rule", Some(targeting(serde_json::json!([os(), version(), region()]))), false),
-        ("narrow a rule", Some(targeting(serde_json::json!([other_os, version()]))), false),
-        ("reorder", Some(targeting(serde_json::json!([version(), os()]))), false),
+        (
+            "remove the version rule",
+            Some(targeting(serde_json::json!([os()]))),
+            true,
+        ),
+        (
+            "remove the os rule",
+            Some(targeting(serde_json::json!([version()]))),
+            true,
+        ),
+        (
+            "keep both",
+            Some(targeting(serde_json::json!([os(), version()]))),
+            true,
+        ),
+        (
+            "add a rule",
+            Some(targeting(serde_json::json!([os(), version(), region()]))),
+            false,
+        ),
+        (
+            "narrow a rule",
+            Some(targeting(serde_json::json!([other_os, version()]))),
+            false,
+        ),
+        (
+            "reorder",
+            Some(targeting(serde_json::json!([version(), os()]))),
+            false,
+        ),
     ]
 }
 
@@ -48,7 +72,13 @@ enum Outcome {
     Refused(RefusalReason),
 }
 
-fn oracle(status: Status, env: Env, role: Role, to: &Option<Arc<Targeting>>, removal: bool) -> Outcome {
+fn oracle(
+    status: Status,
+    env: Env,
+    role: Role,
+    to: &Option<Arc<Targeting>>,
+    removal: bool,
+) -> Outcome {
     use Status::*;
     let approved = matches!(status, PilotTesting | ReleasePreparation | GrayscaleRelease);
     let open = approved || matches!(status, NewVersionCreated | UnderReview);

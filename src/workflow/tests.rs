@@ -647,7 +647,8 @@ fn grayscale_never_scales_down_and_cancel_rolls_back() {
             Action::GoLive,
             Action::Cancel,
             Action::SetPlan,
-            Action::SetGuard
+            Action::SetGuard,
+            Action::SetTargeting
         ]
     );
     let canceled = decide(&gray, &Command::Cancel, &admin);
@@ -767,7 +768,7 @@ fn decide_create_matches_spec() {
                 for with_test_group in [false, true] {
                     for actor in Role::ALL.map(|role| actor(OTHER, role)) {
                         cases += 1;
-                        let shape = Creation {
+                        let shape = super::Creation {
                             with_test_group,
                             with_targeting: false,
                         };
@@ -947,7 +948,7 @@ mod sim {
             let existing = self.releases.iter().find(|r| r.version == version);
             let existing = existing.map(|r| r.id);
             let (env, policy) = (self.env, Some(self.policy));
-            let shape = Creation {
+            let shape = super::Creation {
                 with_test_group: tg,
                 with_targeting: false,
             };

@@ -148,6 +148,7 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         | Action::RemovePlan
         | Action::SetGuard
         | Action::RemoveGuard
+        | Action::SetTargeting
         | Action::Halt
         | Action::WaitForData
         | Action::Archive => {

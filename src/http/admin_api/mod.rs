@@ -30,8 +30,8 @@ use crate::snapshot::{Explanation, Subject};
 pub mod actions;
 pub mod guard;
 pub mod plan;
-pub mod targeting;
 mod request;
+pub mod targeting;
 mod view;
 
 use request::{if_match, query, release_id, release_response};
@@ -377,7 +377,10 @@ pub async fn explain(
     let mut attributes = AttributeBuf::default();
     for pair in crate::http::query::pairs(&attr_query) {
         let (key, value) = pair?;
-        let name = key.strip_prefix(QUERY_PREFIX).unwrap_or_default().to_owned();
+        let name = key
+            .strip_prefix(QUERY_PREFIX)
+            .unwrap_or_default()
+            .to_owned();
         attributes.push(Cow::Owned(name), value)?;
     }
     let app = AppId::parse(&q.app)?;

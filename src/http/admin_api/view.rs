@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use crate::control::ReleaseInfo;
 use crate::model::{
     Action, AppId, Env, EnvPolicy, HistoryEntry, Millis, MiniProgramId, MiniProgramVersion,
-    Percentage, Plan, RawGuard, RawPlan, RawTargeting, RawStep, RawWindow, ReleaseConfig, ReleaseId, Status,
-    TargetApp, Version, rfc3339,
+    Percentage, Plan, RawGuard, RawPlan, RawStep, RawTargeting, RawWindow, ReleaseConfig,
+    ReleaseId, Status, TargetApp, Version, rfc3339,
 };
 
 /// A release as the admin API represents it (SPEC §4).
