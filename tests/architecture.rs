@@ -12,7 +12,8 @@ use regex::Regex;
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 const CONTROL_PLANE: [&str; 6] = ["control", "store", "workflow", "config", "server", "cli"];
 const HOT_MODULES: [&str; 2] = ["bucket", "snapshot"];
-const HOT_FILES: [&str; 3] = [
+const HOT_FILES: [&str; 4] = [
+    "http/attributes.rs",
     "http/client_api.rs",
     "http/client_service.rs",
     "http/report.rs",

@@ -48,6 +48,9 @@ impl<'a> AttributeBuf<'a> {
 
     /// Calls `f` with the attributes as the resolver reads them.
     pub fn with<R>(&self, f: impl FnOnce(Attributes<'_>) -> R) -> R {
+        if self.len == 0 {
+            return f(Attributes::NONE);
+        }
         let mut view: [(&str, &str); MAX_ATTRIBUTES] = [("", ""); MAX_ATTRIBUTES];
         for (slot, (name, value)) in view.iter_mut().zip(&self.pairs[..self.len]) {
             *slot = (name, value);
