@@ -177,3 +177,28 @@ fn a_release_without_targeting_gets_it_only_before_review() {
     let noop = decide(&f(Status::GrayscaleRelease), &clear, &admin).map(|t| t.targeting);
     assert_eq!(noop, Ok(Change::Keep), "removing nothing changes nothing");
 }
+
+#[test]
+fn targeting_at_create_is_production_only() {
+    let dev = Actor::person("dev", Role::Developer);
+    let policy = Some(EnvPolicy {
+        approval: Approval::Manual,
+        pilot_testing: true,
+    });
+    let shape = Creation {
+        with_test_group: false,
+        with_targeting: true,
+    };
+    assert_eq!(
+        decide_create(&dev, Env::Production, policy, None, shape),
+        Ok(())
+    );
+    let refused = decide_create(&dev, Env::Sandbox, policy, None, shape);
+    assert!(matches!(
+        refused,
+        Err(WorkflowError::Refused(Refusal {
+            reason: RefusalReason::ProductionOnly,
+            ..
+        }))
+    ));
+}
