@@ -197,7 +197,7 @@ pub fn create_release(
     }
     let existing = state.released_before(&req.mini_program, &req.version, &req.app, req.env);
     let with_group = req.test_group.is_some();
-    let targeting = req.targeting.filter(|t| !t.is_empty());
+    let targeting = req.targeting.clone().filter(|t| !t.is_empty());
     let shape = workflow::Creation {
         with_test_group: with_group,
         with_targeting: targeting.is_some(),
@@ -213,7 +213,31 @@ pub fn create_release(
         releases: vec![id],
         routes: vec![(req.app.clone(), req.env, req.mini_program.clone())],
     };
-    let release = Release {
+    let test_group = req.test_group.clone();
+    let release = new_release(req, id, salt, (batch.revision(), now), targeting);
+    let details = json!({ "config": release.config, "test_group_size": release.test_group_size,
+        "targeting": release.targeting });
+    let created = (None, Status::NewVersionCreated);
+    batch
+        .history
+        .push(entry(&release, actor, Action::Create, created, details));
+    batch
+        .records
+        .test_groups
+        .extend(test_group.map(|g| (id, g)));
+    batch.records.releases.push(release);
+    Ok((batch, id))
+}
+
+/// A release as `create` makes it: `new_version_created`, at 0 %, without a plan or guard.
+fn new_release(
+    req: CreateRelease,
+    id: ReleaseId,
+    salt: Salt,
+    (revision, now): (u64, Millis),
+    targeting: Option<Arc<Targeting>>,
+) -> Release {
+    Release {
         id,
         mini_program: req.mini_program,
         version: req.version,
@@ -228,22 +252,10 @@ pub fn create_release(
         plan: None,
         guard: None,
         targeting,
-        revision: batch.revision(),
+        revision,
         created_at: now,
         updated_at: now,
-    };
-    let details = json!({ "config": release.config, "test_group_size": release.test_group_size,
-        "targeting": release.targeting });
-    let created = (None, Status::NewVersionCreated);
-    batch
-        .history
-        .push(entry(&release, actor, Action::Create, created, details));
-    batch
-        .records
-        .test_groups
-        .extend(req.test_group.map(|g| (id, g)));
-    batch.records.releases.push(release);
-    Ok((batch, id))
+    }
 }
 
 /// Performs a workflow command on release `id`.
