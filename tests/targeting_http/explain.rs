@@ -90,3 +90,20 @@ fn explain_shows_absent_attributes_and_agrees_with_resolve() {
     assert!(grayscale_step(&e).0, "{e}");
     gets(&gw, MP, user, targeted, V2);
 }
+
+/// Explain reads attribute keys as resolve does, after percent-decoding: `attr%2Eos`
+/// is the attribute `os` for both.
+#[test]
+fn explain_decodes_attribute_keys_as_resolve_does() {
+    let gw = gateway();
+    let r = route(&gw, MP, os_and_version());
+    let user = &r.inside(1)[0];
+    let q = resolve_query(MP, user, &[]);
+    let raw = "attr%2Eos=android&attr%2Eapp_version=10.2";
+    let resolved = gw.client("GET", &format!("/v1/resolve?{q}&{raw}")).send();
+    assert_eq!(resolved.expect(200).body["channel"], "grayscale");
+    let path = format!("/v1/admin/explain?{q}&{raw}");
+    let e = gw.get(crate::common::Who::Viewer, &path).expect(200).body;
+    assert_eq!(e["in_flight"]["targeted"], true, "{e}");
+    assert_eq!(e["outcome"], "grayscale", "{e}");
+}
