@@ -18,7 +18,8 @@
 //! - `rules`: every invalid rule is a 400 naming the rule and field, with nothing
 //!   changed, by `PUT` and at create.
 //! - `explain`: each rule with the value seen and whether it held, `targeted`, and the
-//!   grayscale step naming the failing attribute.
+//!   grayscale step naming the failing attribute; attribute keys read as resolve reads
+//!   them (percent-decoded).
 //! - `metrics`: attribute values never become labels.
 //!
 //! Resolves after an admin answer are read-your-writes on one node, so nothing polls.
