@@ -367,11 +367,16 @@ pub async fn explain(
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
     let raw = raw.unwrap_or_default();
-    // `attr.<name>=value` are the client's attributes, as on resolve; the rest is typed.
+    // `attr.<name>=value` are the client's attributes, as on resolve (which reads the
+    // key after percent-decoding, so `attr%2Eos` is one too); the rest is typed.
+    let is_attribute = |p: &&str| {
+        let key = crate::http::query::pairs(p).next().and_then(Result::ok);
+        key.is_some_and(|(k, _)| k.starts_with(QUERY_PREFIX))
+    };
     let (attrs, rest): (Vec<&str>, Vec<&str>) = raw
         .split('&')
         .filter(|p| !p.is_empty())
-        .partition(|p| p.starts_with(QUERY_PREFIX));
+        .partition(is_attribute);
     let q: ExplainQuery = query(Some(rest.join("&")))?;
     let attr_query = attrs.join("&");
     let mut attributes = AttributeBuf::default();
