@@ -24,7 +24,8 @@
 //!   access table and views, the one error map, the OpenAPI description.
 //! - [`server`]: start-up, the store sync loop, the plan scheduler task and graceful
 //!   shutdown.
-//! - [`cli`]: `graygate release …` and `hash-token`, the operator CLI over the admin API.
+//! - [`cli`]: `graygate release …`, `explain` and `hash-token`, the operator CLI over the
+//!   admin API.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),

@@ -1,5 +1,5 @@
 //! The `graygate` command line: `serve` (the default), `check-config`, `hash-token`, and
-//! `release …` (the operator CLI in [`graygate::cli`]).
+//! `release …` and `explain` (the operator CLI in [`graygate::cli`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +39,9 @@ enum Command {
     HashToken(graygate::cli::HashTokenArgs),
     /// Operate releases through the admin API (token in GRAYGATE_TOKEN).
     Release(graygate::cli::ReleaseArgs),
+    /// Explain what a user of a route gets and why, with the client's attributes
+    /// (token in GRAYGATE_TOKEN).
+    Explain(graygate::cli::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Release(args) => Ok(graygate::cli::run(&cli.api, &args)?),
+        Command::Explain(args) => Ok(graygate::cli::explain(&cli.api, &args)?),
     }
 }
 

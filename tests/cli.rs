@@ -174,6 +174,8 @@ fn assert_fails_with(o: &Output, needle: &str) {
 mod guard;
 #[path = "cli/plan.rs"]
 mod plan;
+#[path = "cli/targeting.rs"]
+mod targeting;
 
 fn id_of(release: &Value) -> String {
     release["id"].as_u64().expect("a release id").to_string()

@@ -7,10 +7,13 @@ use serde_json::Value;
 
 use super::{ApiFailure, CliError, TOKEN_VAR, unexpected};
 
-/// A blocking admin API client for `/v1/admin/releases`.
+/// A blocking admin API client for `/v1/admin/releases` and `/v1/admin/explain`.
 pub(super) struct Client {
     agent: ureq::Agent,
+    /// `…/v1/admin/releases`, the base of the release commands' paths.
     base: String,
+    /// `…/v1/admin`.
+    admin: String,
     /// The `Authorization` header value. Never printed: `Client` has no `Debug`.
     authorization: String,
 }
@@ -29,24 +32,38 @@ impl Client {
             .timeout_global(Some(timeout))
             .user_agent(concat!("graygate-cli/", env!("CARGO_PKG_VERSION")))
             .build();
+        let admin = format!("{base}/v1/admin");
         Ok(Client {
             agent: config.into(),
-            base: format!("{base}/v1/admin/releases"),
+            base: format!("{admin}/releases"),
+            admin,
             authorization,
         })
     }
 
     pub(super) fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value, CliError> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.agent.get(&url);
-        for (key, value) in query {
-            request = request.query(*key, value);
-        }
+        self.fetch(&url, query.iter().map(|(k, v)| (*k, v.as_str())))
+    }
+
+    /// `GET /v1/admin/explain` with its query (`app`, …, `attr.NAME`).
+    pub(super) fn explain(&self, query: &[(String, String)]) -> Result<Value, CliError> {
+        let url = format!("{}/explain", self.admin);
+        self.fetch(&url, query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// A `GET` of `url` with the query's pairs, each percent-encoded.
+    fn fetch<'q>(
+        &self,
+        url: &str,
+        query: impl Iterator<Item = (&'q str, &'q str)>,
+    ) -> Result<Value, CliError> {
+        let request = self.agent.get(url).query_pairs(query);
         let response = request
             .header("authorization", &self.authorization)
             .header("accept", "application/json")
             .call();
-        finish(&url, response)
+        finish(url, response)
     }
 
     /// A write: `POST` an action, `PUT` or `DELETE` a sub-resource, with `If-Match` when

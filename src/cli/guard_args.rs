@@ -92,26 +92,7 @@ fn number_in(raw: &str, range: RangeInclusive<f64>, example: &str) -> Result<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ReleaseArgs;
-    use clap::Parser;
-    use serde_json::Value;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        release: ReleaseArgs,
-    }
-
-    /// The method, path and body `graygate release <args>` would send.
-    fn write_of(args: &[&str]) -> Result<(Method, String, Option<Value>), String> {
-        let cli = Cli::try_parse_from([&["release"], args].concat()).map_err(|e| e.to_string())?;
-        match Call::for_op(&cli.release.op) {
-            Ok(Call::Write {
-                method, path, body, ..
-            }) => Ok((method, path, body)),
-            _ => Err("not a write".into()),
-        }
-    }
+    use crate::cli::test_support::write_of;
 
     #[test]
     fn guard_commands_put_the_api_shape_with_defaults_or_delete() {

@@ -1,10 +1,13 @@
-//! The operator CLI, `graygate release …`: a blocking client of the admin API (SPEC §4).
+//! The operator CLI, `graygate release …` and `graygate explain`: a blocking client of
+//! the admin API (SPEC §4).
 //!
 //! This module owns the `release` subcommand's arguments, the HTTP calls it makes
 //! (`client`) and what it prints (`render`; a release's rollout plan in `plan`). The
 //! `release plan` flags (`--step`, `--window`, SPEC §8) are parsed in `plan_args`; the
 //! `release guard` flags (SPEC §9) in `guard_args`, and a guard and a release's health are
-//! printed by `guard`. People
+//! printed by `guard`; the `--rule` syntax of `release targeting` (SPEC §10) is parsed in
+//! `targeting_args`, and rules are printed by `targeting`. `graygate explain` (with the
+//! client's `--attr`ibutes) is in `explain`. People
 //! get aligned tables. Scripts pass `--json` and get the API's JSON, pretty-printed. An
 //! API error goes to stderr with its code and message, plus the release's status and
 //! allowed actions for a 409, and the command exits non-zero. The bearer token comes only
@@ -18,47 +21,58 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::model::ReleaseId;
 use crate::model::{AppId, Env, InvalidValue, MiniProgramId, Percentage, Status, Version};
+use crate::model::{RawRule, ReleaseId};
 
 mod client;
+mod error;
+mod explain;
 mod files;
 mod guard;
 mod guard_args;
 mod plan;
 mod plan_args;
 mod render;
+mod targeting;
+mod targeting_args;
+#[cfg(test)]
+mod test_support;
 mod token;
 
 use files::{read_config, read_test_group};
 
+use error::unexpected;
+pub use error::{ApiFailure, CliError};
+pub use explain::ExplainArgs;
 pub use token::{HashTokenArgs, hash_token};
 
 use client::{Client, Method};
 use guard_args::{GuardArgs, guard_call};
 use plan_args::{PlanArgs, plan_call};
 use render::Shape;
+use targeting_args::{TargetingArgs, parse_rule, targeting_body, targeting_call};
 
 /// The environment variable that holds the admin API bearer token.
 pub const TOKEN_VAR: &str = "GRAYGATE_TOKEN";
 /// Where the admin listener is by default (SPEC §5).
 pub const DEFAULT_ADMIN_URL: &str = "http://127.0.0.1:8081";
 
-/// How `graygate release …` reaches the admin API and prints its answers. `main.rs`
-/// flattens these into the top-level command as global flags, so they work before or
-/// after any subcommand (`graygate --json release list`, `graygate release list --json`).
+/// How `graygate release …` and `graygate explain` reach the admin API and print its
+/// answers. `main.rs` flattens these into the top-level command as global flags, so they
+/// work before or after any subcommand (`graygate --json release list`, `graygate release list --json`).
 #[derive(Debug, Args)]
 pub struct ApiOptions {
-    /// Release commands: base URL of the admin listener (plain http: keep the admin API on
-    /// a private network).
+    /// Release and explain commands: base URL of the admin listener (plain http: keep
+    /// the admin API on a private network).
     #[arg(long, global = true, env = "GRAYGATE_ADMIN_URL", default_value = DEFAULT_ADMIN_URL)]
     admin_url: String,
-    /// Release commands: print the admin API's JSON instead of a table.
+    /// Release and explain commands: print the admin API's JSON instead of a table.
     #[arg(long, global = true)]
     json: bool,
-    /// Release commands: seconds to wait for the whole exchange with the admin API.
+    /// Release and explain commands: seconds to wait for the whole exchange with the
+    /// admin API.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
@@ -121,6 +135,9 @@ enum ReleaseOp {
     /// Set or replace a release's guard, which halts or rolls back a grayscale release
     /// whose error rate regresses against full; or remove it (admin).
     Guard(GuardArgs),
+    /// Set a production release's targeting: the rules a client's attributes must all
+    /// meet to be in the grayscale; or clear it. Pilot members and full are unaffected.
+    Targeting(TargetingArgs),
     /// Explain a release's health: the guard's decision and each arm's reports.
     Health {
         /// The release id.
@@ -164,6 +181,10 @@ struct CreateArgs {
     /// The pilot test group: one user id per line.
     #[arg(long, value_name = "FILE")]
     test_group_file: Option<PathBuf>,
+    /// A targeting rule (production only), as `release targeting --rule` takes it, e.g.
+    /// 'os in android,harmonyos' or 'app_version >= 10.2'; repeat for each rule.
+    #[arg(long = "targeting-rule", value_name = "RULE", value_parser = parse_rule)]
+    targeting_rules: Vec<RawRule>,
 }
 
 /// The release a mutating command acts on.
@@ -204,38 +225,6 @@ fn grayscale_percentage(raw: &str) -> Result<Percentage, InvalidValue> {
     Ok(p)
 }
 
-/// Everything `graygate release` can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error("{TOKEN_VAR} is not set: export the admin API bearer token first")]
-    MissingToken,
-    #[error("{TOKEN_VAR} {0}")]
-    BadToken(&'static str),
-    #[error("--admin-url {url:?} must be an http:// URL (this build has no TLS)")]
-    BadUrl { url: String },
-    #[error("{}: {message}", path.display())]
-    BadFile { path: PathBuf, message: String },
-    #[error("cannot reach the admin API at {url}: {source}")]
-    Transport { url: String, source: ureq::Error },
-    /// The admin API refused the request (SPEC §4 error JSON).
-    #[error("{0}")]
-    Api(ApiFailure),
-    #[error("the admin API answered HTTP {status} with an unexpected body: {detail}")]
-    UnexpectedResponse { status: u16, detail: String },
-    #[error("cannot write the output: {0}")]
-    Output(#[from] std::io::Error),
-}
-
-/// An error answer of the admin API: `{"error":{"code","message",…}}`.
-#[derive(Debug)]
-pub struct ApiFailure {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-    /// The other fields of the error object (`status`, `allowed_actions`, `revision`, …).
-    pub details: Map<String, Value>,
-}
-
 /// Runs one `graygate release …` command.
 pub fn run(api: &ApiOptions, args: &ReleaseArgs) -> Result<(), CliError> {
     let client = Client::new(&api.admin_url, Duration::from_secs(api.timeout))?;
@@ -252,10 +241,26 @@ pub fn run(api: &ApiOptions, args: &ReleaseArgs) -> Result<(), CliError> {
             Shape::One,
         ),
     };
+    print(api, body, |body| shape.render(body))
+}
+
+/// Runs `graygate explain`: the flags are checked before the request.
+pub fn explain(api: &ApiOptions, args: &ExplainArgs) -> Result<(), CliError> {
+    let query = args.query()?;
+    let client = Client::new(&api.admin_url, Duration::from_secs(api.timeout))?;
+    print(api, client.explain(&query)?, explain::render)
+}
+
+/// Prints an answer: its JSON with `--json`, else what `render` makes of it for people.
+fn print(
+    api: &ApiOptions,
+    body: Value,
+    render: impl FnOnce(Value) -> Result<String, CliError>,
+) -> Result<(), CliError> {
     let text = if api.json {
         serde_json::to_string_pretty(&body).map_err(|e| unexpected(200, e))? + "\n"
     } else {
-        shape.render(body)?
+        render(body)?
     };
     match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
         // `graygate release list | head` closed the pipe: not a failure of the command.
@@ -320,6 +325,7 @@ impl Call {
             ReleaseOp::Pause(t) => act(t, "pause", None),
             ReleaseOp::Resume(t) => act(t, "resume", None),
             ReleaseOp::Guard(g) => guard_call(g),
+            ReleaseOp::Targeting(t) => targeting_call(t)?,
             ReleaseOp::Health { id } => read(format!("/{id}/health"), Shape::Health),
         })
     }
@@ -360,14 +366,10 @@ fn create_body(c: &CreateArgs) -> Result<Value, CliError> {
     if let Some(path) = &c.test_group_file {
         body["test_group"] = json!(read_test_group(path)?);
     }
-    Ok(body)
-}
-
-fn unexpected(status: u16, detail: impl std::fmt::Display) -> CliError {
-    CliError::UnexpectedResponse {
-        status,
-        detail: detail.to_string(),
+    if !c.targeting_rules.is_empty() {
+        body["targeting"] = targeting_body(&c.targeting_rules);
     }
+    Ok(body)
 }
 
 #[cfg(test)]

@@ -180,25 +180,7 @@ fn day_index(name: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ReleaseArgs;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        release: ReleaseArgs,
-    }
-
-    /// The method, path and body `graygate release <args>` would send.
-    fn write_of(args: &[&str]) -> Result<(Method, String, Option<Value>), String> {
-        let cli = Cli::try_parse_from([&["release"], args].concat()).map_err(|e| e.to_string())?;
-        match Call::for_op(&cli.release.op) {
-            Ok(Call::Write {
-                method, path, body, ..
-            }) => Ok((method, path, body)),
-            _ => Err("not a write".into()),
-        }
-    }
+    use crate::cli::test_support::write_of;
 
     #[test]
     fn plan_commands_put_delete_or_post_the_api_shapes() {

@@ -1,7 +1,7 @@
 //! What `graygate release` prints for people: aligned columns for lists and history, labelled
 //! lines for one release, and the API's error details. Scripts use `--json` instead, which
 //! prints the API's own JSON and never comes here. A release's plan is printed by `plan`,
-//! its guard and health by `guard`.
+//! its guard and health by `guard`, its targeting by `targeting`.
 
 use std::fmt;
 
@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::guard::{GuardView, health};
 use super::plan::Plan;
+use super::targeting::TargetingView;
 use super::{ApiFailure, CliError, TOKEN_VAR, unexpected};
 
 /// What a response holds, and so how to print it.
@@ -53,6 +54,9 @@ pub(super) struct Release {
     /// The guard; null (or absent, from an older gateway) when none.
     #[serde(default)]
     guard: Option<GuardView>,
+    /// The targeting; null (or absent, from an older gateway) when none.
+    #[serde(default)]
+    targeting: Option<TargetingView>,
     revision: u64,
     created_at: String,
     updated_at: String,
@@ -130,7 +134,11 @@ pub(super) fn release(r: &Release) -> String {
         ("created", r.created_at.clone()),
         ("updated", r.updated_at.clone()),
     ];
-    // Without a guard or a plan nothing is added, so the output stays what it was before.
+    // Without targeting, a guard or a plan nothing is added, so the output stays what it
+    // was before.
+    if let Some(targeting) = &r.targeting {
+        lines.extend(targeting.lines());
+    }
     if let Some(guard) = &r.guard {
         lines.push(("guard", guard.summary()));
     }
@@ -294,6 +302,7 @@ mod tests {
         assert!(out.contains("share            full\n"));
         assert!(!out.contains("plan"), "{out}");
         assert!(!out.contains("guard"), "{out}");
+        assert!(!out.contains("targeting"), "{out}");
     }
 
     #[test]
