@@ -12,7 +12,13 @@
 #      requests/s (target >= 0.8); one report is checked with curl first;
 #   4. the resolve run of phase 1 again while a second wrk posts the same reports at a
 #      steady rate (LOAD_REPORT_RATE a second on LOAD_REPORT_CONNECTIONS connections, each
-#      pausing between requests): p99 with versus without the stream (target <= 1.2).
+#      pausing between requests): p99 with versus without the stream (target <= 1.2);
+#   5. targeting (SPEC §10): resolves with `&attr.os=android&attr.app_version=10.2.3
+#      &attr.region=cn-east` in the query on a second mini program (mp-attrs: 1.4.2 full,
+#      1.5.0 grayscale 10 % with 3 rules these attributes pass, so its users in the bucket
+#      read every rule), gateway versus a second baseline answering the gateway's mp-attrs
+#      body to the same query: ratio of requests/s (target >= 0.85). mp-load has no
+#      targeting, so phases 1-4 measure what they did before.
 #
 # Settings (environment): LOAD_SECONDS per phase (10), LOAD_ROUNDS (3: the phases
 # run interleaved this many times and the medians are compared), LOAD_CONNECTIONS (16),
@@ -20,7 +26,8 @@
 # second (100), LOAD_PIN (0: no pinning, the servers' default runtimes; 1: with taskset,
 # each server on CPU 0 with one tokio worker, wrk and the writer on CPU 1 — on the shared
 # 2-core VM this was no steadier, see BENCHMARKS.md). LOAD_REPORTS (1; 0 leaves phases
-# 3 and 4 out, as before them), LOAD_REPORT_RATE reports a second in phase 4's stream
+# 3 and 4 out, as before them), LOAD_ATTRS (1; 0 leaves phase 5 out, and mp-attrs is not
+# set up), LOAD_REPORT_RATE reports a second in phase 4's stream
 # (500, i.e. 5,000 events a second; an upper bound: each connection pauses
 # 1000 * LOAD_REPORT_CONNECTIONS / LOAD_REPORT_RATE ms, whole ms, before each request,
 # and the answer's latency comes on top), LOAD_REPORT_CONNECTIONS (2).
@@ -34,6 +41,7 @@ THREADS=${LOAD_THREADS:-1}
 WRITES=${LOAD_WRITES:-100}
 ROUNDS=${LOAD_ROUNDS:-3}
 REPORTS=${LOAD_REPORTS:-1}
+ATTRS=${LOAD_ATTRS:-1}
 REPORT_RATE=${LOAD_REPORT_RATE:-500}
 REPORT_CONNECTIONS=${LOAD_REPORT_CONNECTIONS:-2}
 REPORT_DELAY_MS=$((1000 * REPORT_CONNECTIONS / REPORT_RATE))
@@ -147,12 +155,16 @@ json_id() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
 
 CONFIG='{"network_allowlist":["api.example.com","img.example.com"],"payment":{"merchant_id":"m-00000001"}}'
 
-# release MP VERSION: uploads the version and creates its release; prints the release id.
+# The 3 rules of phase 5's release (SPEC §10), set when it is created.
+TARGETING='{"rules":[{"attribute":"os","op":"in","values":["android","harmonyos"],"case_insensitive":true},{"attribute":"app_version","op":"version_gte","value":"10.2"},{"attribute":"region","op":"starts_with","value":"cn-"}]}'
+
+# release MP VERSION [FIELDS]: uploads the version and creates its release (FIELDS: more
+# JSON members of the create body, e.g. ,"targeting":{…}); prints the release id.
 release() {
   admin POST "/v1/admin/mini-programs/$1/versions" "$ADMIN_TOKEN" \
     "{\"version\":\"$2\",\"package_url\":\"https://cdn.example.com/mini-programs/$1/$2/package.zip\"}" >/dev/null
   admin POST /v1/admin/releases "$ADMIN_TOKEN" \
-    "{\"mini_program\":\"$1\",\"version\":\"$2\",\"app\":\"superapp-load\",\"env\":\"production\",\"config\":$CONFIG}" |
+    "{\"mini_program\":\"$1\",\"version\":\"$2\",\"app\":\"superapp-load\",\"env\":\"production\",\"config\":$CONFIG${3:-}}" |
     json_id
 }
 
@@ -171,9 +183,18 @@ set_up_releases() {
   # The swap phase edits a release of ANOTHER mini program, still new_version_created.
   SWAP_RELEASE=$(release mp-swap 1.0.0)
   log "mp-load: 1.4.2 full (release $FULL_ID), 1.5.0 grayscale 10 % (release $GRAY_ID); mp-swap release $SWAP_RELEASE for the writes"
+  [ "$ATTRS" = 1 ] || return 0
+  # Phase 5's route: the same releases, the grayscale one with the 3 rules.
+  local full gray
+  full=$(release mp-attrs 1.4.2)
+  go_live "$full" '{"type":"full"}'
+  gray=$(release mp-attrs 1.5.0 ",\"targeting\":$TARGETING")
+  go_live "$gray" '{"type":"grayscale","percentage":10}'
+  log "mp-attrs: 1.4.2 full (release $full), 1.5.0 grayscale 10 % with 3 rules (release $gray)"
 }
 
 resolve_path="/v1/resolve?app=superapp-load&env=production&mini_program=mp-load&user="
+attrs_path="/v1/resolve?app=superapp-load&env=production&mini_program=mp-attrs&attr.os=android&attr.app_version=10.2.3&attr.region=cn-east&user="
 revision() { curl -sS "http://$CLIENT${resolve_path}probe" | python3 -c 'import json, sys; print(json.load(sys.stdin)["revision"])'; }
 
 start_baseline() {
@@ -185,10 +206,39 @@ start_baseline() {
   log "baseline $BASELINE (body ${#BASELINE_BODY} bytes)"
 }
 
-# run_wrk ADDR SECONDS: prints wrk's RESULT line.
+# check_attrs: of users u1..u400 of mp-attrs, those in the 10 % get 1.5.0 with the
+# attributes and none without them (fail closed); fails the script otherwise.
+check_attrs() {
+  python3 - "http://$CLIENT" "$attrs_path" <<'PY' || die "targeting check failed"
+import json, sys, urllib.request
+base, path = sys.argv[1], sys.argv[2]
+bare = path.replace("&attr.os=android&attr.app_version=10.2.3&attr.region=cn-east", "")
+def gray(p):
+    n = 0
+    for u in range(1, 401):
+        with urllib.request.urlopen(f"{base}{p}u{u}") as r:
+            n += json.load(r)["channel"] == "grayscale"
+    return n
+with_attrs, without = gray(path), gray(bare)
+print(f"== targeting check: {with_attrs}/400 users grayscale with the attributes, {without}/400 without",
+      file=sys.stderr)
+sys.exit(0 if with_attrs > 0 and without == 0 else 1)
+PY
+}
+
+# start_attrs_baseline: a second baseline, answering the gateway's mp-attrs body.
+start_attrs_baseline() {
+  ATTRS_BODY=$(curl -sS --fail "http://$CLIENT${attrs_path}u1") || die "gateway resolve (attrs) failed"
+  BASELINE_BODY="$ATTRS_BODY" "${SERVER_CPU[@]}" "$WORK/bin/baseline" 0 >"$WORK/baseline-attrs" 2>"$WORK/baseline-attrs.err" &
+  PIDS+=($!)
+  ATTRS_BASELINE=$(wait_line "$WORK/baseline-attrs" 'baseline listening' | sed -E 's/.*addr=//')
+  log "baseline for attrs $ATTRS_BASELINE (body ${#ATTRS_BODY} bytes)"
+}
+
+# run_wrk ADDR SECONDS [PATH]: prints wrk's RESULT line (PATH: resolve_path).
 run_wrk() {
   kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited: $(tail -3 "$WORK/gateway.err")"
-  LOAD_PATH="$resolve_path" "${CLIENT_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --timeout 5s \
+  LOAD_PATH="${3:-$resolve_path}" "${CLIENT_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" --timeout 5s \
     -s "$ROOT/scripts/load.lua" "http://$1/" | grep '^RESULT'
 }
 
@@ -237,11 +287,12 @@ setup() {
   fi
 }
 
-# phase ROUND NAME ADDR: one wrk run, recorded as "ROUND NAME RESULT ..." in the results.
+# phase ROUND NAME ADDR [PATH]: one wrk run, recorded as "ROUND NAME RESULT ..." in the
+# results.
 phase() {
   log "round $1/$ROUNDS: $2"
   local result
-  result=$(run_wrk "$3" "$SECONDS_PER_PHASE")
+  result=$(run_wrk "$3" "$SECONDS_PER_PHASE" "${4:-}")
   echo "$1 $2 $result" >>"$WORK/results"
 }
 
@@ -315,6 +366,13 @@ main() {
     run_report_wrk "$BASELINE" "$WARMUP" "$CONNECTIONS" 0 >/dev/null
     order+=(report-baseline report-gateway reports)
   fi
+  if [ "$ATTRS" = 1 ]; then
+    check_attrs
+    start_attrs_baseline
+    run_wrk "$CLIENT" "$WARMUP" "$attrs_path" >/dev/null
+    run_wrk "$ATTRS_BASELINE" "$WARMUP" "$attrs_path" >/dev/null
+    order+=(attrs-baseline attrs-gateway)
+  fi
   local rev_before round
   rev_before=$(revision)
   : >"$WORK/results"
@@ -329,6 +387,8 @@ main() {
         report-baseline) report_phase "$round" report-baseline "$BASELINE" ;;
         report-gateway) report_phase "$round" report-gateway "$CLIENT" ;;
         reports) stream_phase "$round" ;;
+        attrs-baseline) phase "$round" baseline+attrs "$ATTRS_BASELINE" "$attrs_path" ;;
+        attrs-gateway) phase "$round" gateway+attrs "$CLIENT" "$attrs_path" ;;
       esac
     done
     order=("${order[@]:1}" "${order[0]}")
@@ -340,6 +400,9 @@ main() {
   if [ "$REPORTS" = 1 ]; then
     echo "reports: 10 events a batch; phase 4's stream at most $REPORT_RATE/s on $REPORT_CONNECTIONS connections (${REPORT_DELAY_MS} ms pause before each)"
     report_totals
+  fi
+  if [ "$ATTRS" = 1 ]; then
+    echo "attrs: mp-attrs body ${#ATTRS_BODY} bytes; the query $((${#attrs_path} - ${#resolve_path})) bytes longer (${attrs_path#*mp-attrs})"
   fi
   python3 "$ROOT/scripts/load_report.py" <"$WORK/results"
 }

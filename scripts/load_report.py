@@ -13,8 +13,9 @@ import statistics
 import sys
 
 PHASES = ["baseline", "gateway", "gateway+swaps", "report-baseline", "report-gateway", "gateway+reports",
-          "report-stream"]
-GATEWAY_PHASES = {"gateway", "gateway+swaps", "report-gateway", "gateway+reports", "report-stream"}
+          "report-stream", "baseline+attrs", "gateway+attrs"]
+GATEWAY_PHASES = {"gateway", "gateway+swaps", "report-gateway", "gateway+reports", "report-stream",
+                  "gateway+attrs"}
 COLUMNS = ["rps", "p50_us", "p99_us", "max_us", "non2xx", "socket_errors"]
 
 
@@ -59,6 +60,15 @@ def main():
             ("p99 with report stream / without", median["gateway+reports"]["p99_us"] / median["gateway"]["p99_us"],
              "<=", 1.20),
             ("throughput with stream / without", median["gateway+reports"]["rps"] / median["gateway"]["rps"],
+             "info", None),
+        ]
+    if "gateway+attrs" in median:
+        verdicts += [
+            ("attrs: rps gateway / baseline", median["gateway+attrs"]["rps"] / median["baseline+attrs"]["rps"],
+             ">=", 0.85),
+            ("attrs: p99 gateway / baseline", median["gateway+attrs"]["p99_us"] / median["baseline+attrs"]["p99_us"],
+             "info", None),
+            ("throughput gateway+attrs / gateway", median["gateway+attrs"]["rps"] / median["gateway"]["rps"],
              "info", None),
         ]
     for name, value, op, limit in verdicts:
