@@ -65,8 +65,34 @@ pub fn check_attribute_value(value: &str) -> Result<(), InvalidValue> {
 /// One validated rule: the JSON it was given and its compiled test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
-    raw: RawRule,
+    /// The attribute's name inline, so evaluating the rule does not chase `raw`.
+    name: Name,
     test: Test,
+    raw: RawRule,
+}
+
+/// An attribute name (at most 32 bytes, checked when compiled) held inline.
+#[derive(Debug, Clone, PartialEq)]
+struct Name {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl Name {
+    fn new(name: &str) -> Name {
+        let mut bytes = [0; 32];
+        let len = name.len().min(32);
+        bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+        Name {
+            bytes,
+            len: len as u8,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Built from a checked name's first bytes: ASCII, so always a whole str.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
 }
 
 /// What a rule checks of a present attribute value, ready to evaluate.
@@ -90,7 +116,7 @@ enum Test {
 impl Rule {
     /// The attribute the rule reads.
     pub fn attribute(&self) -> &str {
-        &self.raw.attribute
+        self.name.as_str()
     }
 
     pub fn op(&self) -> Op {
@@ -124,22 +150,33 @@ impl Rule {
     }
 }
 
+/// Up to this many values a linear scan (comparing lengths first) beats the binary
+/// search's branches.
+const LINEAR_VALUES: usize = 8;
+
 /// Whether `v` is one of the sorted `values`. With `fold`, only ASCII letters are
 /// folded (`Android` matches `android`, `İ` stays itself): the values were folded when
-/// compiled, and `v` is folded into a stack buffer so that nothing is allocated.
+/// compiled, and `v` is folded byte by byte as it is compared, so nothing is allocated.
 fn contains(values: &[Box<str>], v: &str, fold: bool) -> bool {
-    let find = |key: &[u8]| values.binary_search_by(|x| x.as_bytes().cmp(key)).is_ok();
-    if !fold {
-        return find(v.as_bytes());
+    let v = v.as_bytes();
+    if values.len() <= LINEAR_VALUES {
+        return values.iter().any(|x| {
+            let x = x.as_bytes();
+            x.len() == v.len()
+                && if fold {
+                    x.eq_ignore_ascii_case(v)
+                } else {
+                    x == v
+                }
+        });
     }
-    let mut buf = [0u8; MAX_VALUE_BYTES];
-    // Longer than any listed value: it cannot be one of them.
-    let Some(key) = buf.get_mut(..v.len()) else {
-        return false;
-    };
-    key.copy_from_slice(v.as_bytes());
-    key.make_ascii_lowercase();
-    find(key)
+    if !fold {
+        return values.binary_search_by(|x| x.as_bytes().cmp(v)).is_ok();
+    }
+    let folded = v.iter().map(u8::to_ascii_lowercase);
+    values
+        .binary_search_by(|x| x.as_bytes().iter().copied().cmp(folded.clone()))
+        .is_ok()
 }
 
 /// A client's value as a number: what `str::parse::<f64>` reads (`10`, `-2.5`, `1e3`),

@@ -212,6 +212,7 @@ impl TryFrom<RawTargeting> for Targeting {
             .map(|(i, raw)| {
                 Ok(Rule {
                     test: raw.compile(i)?,
+                    name: super::Name::new(&raw.attribute),
                     raw,
                 })
             })

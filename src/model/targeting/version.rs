@@ -20,25 +20,32 @@ type Parts<'a> = ([u32; MAX_PARTS], usize, Option<&'a str>);
 /// Reads `^[0-9]+(\.[0-9]+){0,3}(-[0-9A-Za-z._+-]+)?$` with every number fitting a `u32`
 /// (leading zeros are allowed and mean nothing: `10.02 == 10.2`). Everything after the
 /// first `-` is the suffix, so `1.0-rc-2` has the suffix `rc-2`.
+/// One pass over the bytes: clients send a version with every resolve.
 fn split(s: &str) -> Option<Parts<'_>> {
-    let (numbers, pre) = match s.split_once('-') {
-        Some((numbers, pre)) => (numbers, Some(pre)),
-        None => (s, None),
-    };
-    if pre.is_some_and(|p| !is_suffix(p)) {
-        return None;
-    }
-    let mut parts = [0; MAX_PARTS];
-    let mut len = 0;
-    for part in numbers.split('.') {
-        // `u32::from_str` alone would also take a leading `+`.
-        if len == MAX_PARTS || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+    let bytes = s.as_bytes();
+    let mut parts = [0u32; MAX_PARTS];
+    let (mut len, mut digits, mut i) = (0, 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b @ b'0'..=b'9' => {
+                let part = parts.get_mut(len)?;
+                *part = part.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+                digits += 1;
+            }
+            b'.' if digits > 0 => (len, digits) = (len + 1, 0),
+            b'-' => break,
+            _ => return None,
         }
-        parts[len] = part.parse().ok()?;
-        len += 1;
+        i += 1;
     }
-    Some((parts, len, pre))
+    if digits == 0 {
+        return None; // empty, or ending in `.` or `-` without a number before it
+    }
+    let pre = match s.get(i..) {
+        Some("") | None => None,
+        Some(rest) => Some(rest.get(1..).filter(|p| is_suffix(p))?),
+    };
+    Some((parts, len + 1, pre))
 }
 
 fn is_suffix(s: &str) -> bool {
