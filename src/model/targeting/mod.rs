@@ -68,7 +68,9 @@ pub struct Rule {
     /// The attribute's name inline, so evaluating the rule does not chase `raw`.
     name: Name,
     test: Test,
-    raw: RawRule,
+    /// Boxed: only explain and the API read it, and a small rule keeps the rules of a
+    /// release in a few cache lines.
+    raw: Box<RawRule>,
 }
 
 /// An attribute name (at most 32 bytes, checked when compiled) held inline.
@@ -225,7 +227,7 @@ impl Targeting {
             .map(|r| {
                 let seen = get(r.attribute());
                 RuleCheck {
-                    rule: r.raw.clone(),
+                    rule: (*r.raw).clone(),
                     seen,
                     held: r.holds(seen),
                 }

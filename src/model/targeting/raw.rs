@@ -213,7 +213,7 @@ impl TryFrom<RawTargeting> for Targeting {
                 Ok(Rule {
                     test: raw.compile(i)?,
                     name: super::Name::new(&raw.attribute),
-                    raw,
+                    raw: Box::new(raw),
                 })
             })
             .collect::<Result<Vec<_>, String>>()
@@ -225,7 +225,7 @@ impl TryFrom<RawTargeting> for Targeting {
 impl From<&Targeting> for RawTargeting {
     fn from(t: &Targeting) -> RawTargeting {
         RawTargeting {
-            rules: t.rules.iter().map(|r| r.raw.clone()).collect(),
+            rules: t.rules.iter().map(|r| (*r.raw).clone()).collect(),
         }
     }
 }
@@ -233,7 +233,7 @@ impl From<&Targeting> for RawTargeting {
 impl From<Targeting> for RawTargeting {
     fn from(t: Targeting) -> RawTargeting {
         RawTargeting {
-            rules: t.rules.into_iter().map(|r| r.raw).collect(),
+            rules: t.rules.into_iter().map(|r| *r.raw).collect(),
         }
     }
 }
