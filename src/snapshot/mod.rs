@@ -21,6 +21,8 @@ mod route;
 mod subject;
 mod table;
 #[cfg(test)]
+mod targeting_tests;
+#[cfg(test)]
 mod tests;
 
 pub use explain::{Decision, Explanation, InFlightExplanation, Outcome, Step};
