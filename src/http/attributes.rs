@@ -46,6 +46,26 @@ impl<'a> AttributeBuf<'a> {
         Ok(())
     }
 
+    /// Takes a decoded query pair if its key is `attr.<name>` (resolve and explain read
+    /// the key after percent-decoding, so `attr%2Eos` is one too); otherwise hands the
+    /// value back.
+    pub fn take(
+        &mut self,
+        key: &Cow<'a, str>,
+        value: Cow<'a, str>,
+    ) -> Result<Option<Cow<'a, str>>, InvalidValue> {
+        let name = match key {
+            Cow::Borrowed(k) => k.strip_prefix(QUERY_PREFIX).map(Cow::Borrowed),
+            Cow::Owned(k) => k
+                .strip_prefix(QUERY_PREFIX)
+                .map(|n| Cow::Owned(n.to_owned())),
+        };
+        match name {
+            Some(name) => self.push(name, value).map(|()| None),
+            None => Ok(Some(value)),
+        }
+    }
+
     /// Calls `f` with the attributes as the resolver reads them.
     pub fn with<R>(&self, f: impl FnOnce(Attributes<'_>) -> R) -> R {
         if self.len == 0 {

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::attributes::{AttributeBuf, BodyAttributes, QUERY_PREFIX};
+use super::attributes::{AttributeBuf, BodyAttributes};
 use super::body::Body;
 use super::error::{ClientError, ErrorBody, RequestError};
 use crate::health::Health;
@@ -107,10 +107,9 @@ fn parse_params(query: &str) -> Result<Params<'_>, ClientError> {
     let mut attributes = AttributeBuf::default();
     for pair in super::query::pairs(query) {
         let (key, value) = pair?;
-        if let Some(name) = attribute_name(&key) {
-            attributes.push(name, value)?;
+        let Some(value) = attributes.take(&key, value)? else {
             continue;
-        }
+        };
         let slot = match &*key {
             "app" => &mut app,
             "env" => &mut env,
@@ -145,16 +144,6 @@ fn parse_params(query: &str) -> Result<Params<'_>, ClientError> {
         user,
         attributes,
     })
-}
-
-/// The attribute an `attr.<name>` parameter names, borrowed as the key was.
-fn attribute_name<'a>(key: &Cow<'a, str>) -> Option<Cow<'a, str>> {
-    match key {
-        Cow::Borrowed(k) => k.strip_prefix(QUERY_PREFIX).map(Cow::Borrowed),
-        Cow::Owned(k) => k
-            .strip_prefix(QUERY_PREFIX)
-            .map(|n| Cow::Owned(n.to_owned())),
-    }
 }
 
 fn etag(snapshot: &Snapshot) -> HeaderValue {

@@ -110,27 +110,32 @@ fn actual(f: &Facts<'_>, to: &Option<Arc<Targeting>>, role: Role) -> Outcome {
     }
 }
 
+/// A release of a target with pilot testing, without plan or guard.
+fn facts(status: Status, env: Env, targeting: Option<&Targeting>) -> Facts<'_> {
+    Facts {
+        status,
+        env,
+        percentage: Percentage::ZERO,
+        policy: EnvPolicy {
+            approval: Approval::Manual,
+            pilot_testing: true,
+        },
+        applied_by: None,
+        other_in_flight: None,
+        plan: None,
+        guard: None,
+        targeting,
+        now: 0,
+    }
+}
+
 #[test]
 fn targeting_changes_follow_the_approval_in_every_case() {
     let current = targeting(serde_json::json!([os(), version()]));
     let mut cases = 0;
     for status in Status::ALL {
         for env in [Env::Production, Env::Sandbox] {
-            let f = Facts {
-                status,
-                env,
-                percentage: Percentage::ZERO,
-                policy: EnvPolicy {
-                    approval: Approval::Manual,
-                    pilot_testing: true,
-                },
-                applied_by: None,
-                other_in_flight: None,
-                plan: None,
-                guard: None,
-                targeting: Some(&current),
-                now: 0,
-            };
+            let f = facts(status, env, Some(&current));
             for role in [Role::Viewer, Role::Developer, Role::Admin, Role::Reviewer] {
                 for (what, to, removal) in changes() {
                     cases += 1;
@@ -146,21 +151,7 @@ fn targeting_changes_follow_the_approval_in_every_case() {
 
 #[test]
 fn a_release_without_targeting_gets_it_only_before_review() {
-    let f = |status| Facts {
-        status,
-        env: Env::Production,
-        percentage: Percentage::ZERO,
-        policy: EnvPolicy {
-            approval: Approval::Manual,
-            pilot_testing: true,
-        },
-        applied_by: None,
-        other_in_flight: None,
-        plan: None,
-        guard: None,
-        targeting: None,
-        now: 0,
-    };
+    let f = |status| facts(status, Env::Production, None);
     let admin = Actor::person("ops", Role::Admin);
     let set = Command::SetTargeting(Some(targeting(serde_json::json!([os()]))));
     let before = decide(&f(Status::NewVersionCreated), &set, &admin).map(|t| t.targeting);

@@ -2,7 +2,6 @@
 //! Target apps, versions, creating and reading releases, and explain are here; the
 //! workflow actions on an existing release are in [`actions`].
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AdminState;
-use super::attributes::{AttributeBuf, QUERY_PREFIX};
+use super::attributes::AttributeBuf;
 use super::auth::Authenticated;
 use super::body::Body;
 use super::error::{ApiError, ErrorBody};
@@ -367,27 +366,19 @@ pub async fn explain(
     RawQuery(raw): RawQuery,
 ) -> ApiResult {
     let raw = raw.unwrap_or_default();
-    // `attr.<name>=value` are the client's attributes, as on resolve (which reads the
-    // key after percent-decoding, so `attr%2Eos` is one too); the rest is typed.
-    let is_attribute = |p: &&str| {
-        let key = crate::http::query::pairs(p).next().and_then(Result::ok);
-        key.is_some_and(|(k, _)| k.starts_with(QUERY_PREFIX))
-    };
-    let (attrs, rest): (Vec<&str>, Vec<&str>) = raw
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .partition(is_attribute);
-    let q: ExplainQuery = query(Some(rest.join("&")))?;
-    let attr_query = attrs.join("&");
+    // `attr.<name>=value` are the client's attributes, read as resolve reads them; the
+    // rest of the query is typed.
     let mut attributes = AttributeBuf::default();
-    for pair in crate::http::query::pairs(&attr_query) {
-        let (key, value) = pair?;
-        let name = key
-            .strip_prefix(QUERY_PREFIX)
-            .unwrap_or_default()
-            .to_owned();
-        attributes.push(Cow::Owned(name), value)?;
+    let mut rest = Vec::new();
+    for segment in raw.split('&').filter(|p| !p.is_empty()) {
+        for pair in crate::http::query::pairs(segment) {
+            let (key, value) = pair?;
+            if attributes.take(&key, value)?.is_some() {
+                rest.push(segment);
+            }
+        }
     }
+    let q: ExplainQuery = query(Some(rest.join("&")))?;
     let app = AppId::parse(&q.app)?;
     let env: Env = q.env.parse()?;
     let mp = MiniProgramId::parse(&q.mini_program)?;
