@@ -66,6 +66,7 @@ fn release(id: u64, status: Status, revision: u64) -> Release {
         plan: None,
         guard: None,
         targeting: None,
+        predecessor: None,
         revision,
         created_at: 1,
         updated_at: 1,

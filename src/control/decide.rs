@@ -42,7 +42,8 @@ fn details(command: &Command, transition: &Transition) -> serde_json::Value {
     match command {
         Command::EditConfig(c) => json!({ "config": c }),
         Command::SetTestGroup(g) => json!({ "test_group_size": g.len() }),
-        Command::Reject(reason) => json!({ "reason": reason }),
+        Command::Reject(reason) | Command::TakeOffline(reason) => json!({ "reason": reason }),
+        Command::Rollback(reason) => json!({ "reason": reason, "restored": transition.restores }),
         Command::GoLive(GoLive::Full) => json!({ "type": "full" }),
         Command::GoLive(GoLive::Grayscale(p)) => json!({ "type": "grayscale", "percentage": p }),
         Command::GoLive(GoLive::Plan) => {
@@ -252,6 +253,7 @@ fn new_release(
         plan: None,
         guard: None,
         targeting,
+        predecessor: None,
         revision,
         created_at: now,
         updated_at: now,
@@ -293,10 +295,19 @@ pub fn act(
         details(command, &transition),
     );
     batch.history.push(history);
+    let mut next = next;
     if transition.archives_previous_full
         && let Some(previous) = state.current_full(&route)
     {
         archive(previous, id, actor, &mut batch, now);
+        next.predecessor = Some(previous.id);
+    }
+    if let Some(predecessor) = transition.restores {
+        let predecessor = state
+            .releases
+            .get(&predecessor)
+            .ok_or(ControlError::ReleaseNotFound)?;
+        restore(predecessor, &next, command, actor, &mut batch, now);
     }
     batch.records.releases.push(next);
     Ok(batch)
@@ -339,7 +350,9 @@ fn carry_out(
         | Command::RemoveGuard
         | Command::GuardHalt(_)
         | Command::GuardRollback(_)
-        | Command::SetTargeting(_) => {}
+        | Command::SetTargeting(_)
+        | Command::TakeOffline(_)
+        | Command::Rollback(_) => {}
     }
     next.plan = changed(next.plan, transition.plan.clone().map(Arc::new));
     next.guard = changed(next.guard, transition.guard.clone());
@@ -370,6 +383,28 @@ fn archive(previous: &Release, by: ReleaseId, actor: &Actor, batch: &mut Batch, 
         .history
         .push(entry(&archived, actor, Action::Archive, moved, details));
     batch.records.releases.push(archived);
+}
+
+/// SPEC §11: the predecessor a rollback brings back to `full_release`, in the same batch
+/// as the rolled-back release, with an entry in its own history.
+fn restore(
+    predecessor: &Release,
+    rolled_back: &Release,
+    command: &Command,
+    actor: &Actor,
+    batch: &mut Batch,
+    now: Millis,
+) {
+    let restored = advance(predecessor, Status::FullRelease, Percentage::ZERO, batch, now);
+    let moved = (Some(predecessor.status), Status::FullRelease);
+    let mut details = json!({ "rolled_back": rolled_back.id });
+    if let Command::Rollback(reason) = command {
+        details["reason"] = json!(reason);
+    }
+    batch
+        .history
+        .push(entry(&restored, actor, Action::Restore, moved, details));
+    batch.records.releases.push(restored);
 }
 
 fn advance(r: &Release, to: Status, percentage: Percentage, b: &Batch, now: Millis) -> Release {

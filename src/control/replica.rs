@@ -187,6 +187,14 @@ impl Replica {
             .find(|r| r.status.serving() == Serving::Full)
     }
 
+    /// The predecessor `release` archived, while it is still archived: what a rollback
+    /// of `release` restores (SPEC §11).
+    fn restorable(&self, release: &Release) -> Option<ReleaseId> {
+        let id = release.predecessor?;
+        let predecessor = self.releases.get(&id)?;
+        (predecessor.status == Status::Archived).then_some(id)
+    }
+
     /// The facts the workflow decides on for `release`; `None` if its target vanished.
     pub fn facts<'a>(&'a self, release: &'a Release, now: Millis) -> Option<Facts<'a>> {
         let policy = self.apps.get(&release.app)?.policy(release.env)?;
@@ -204,6 +212,7 @@ impl Replica {
             plan: release.plan.as_deref(),
             guard: release.guard,
             targeting: release.targeting.as_deref(),
+            restorable: self.restorable(release),
             now,
         })
     }

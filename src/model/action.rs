@@ -35,14 +35,21 @@ pub enum Action {
     Halt,
     /// The plan gate closed: the guard lacks samples (`system:plan` only).
     WaitForData,
+    /// Takes a full release offline, through review where approval is manual (§11).
+    TakeOffline,
+    /// Restores the predecessor a full release archived; the release is rolled back (§11).
+    Rollback,
     /// Recorded on the previous full release when a newer one reaches `full_release`
     /// (rule 3); nobody requests it.
     Archive,
+    /// Recorded on the predecessor a `rollback` brings back from `archived`; nobody
+    /// requests it.
+    Restore,
 }
 
 impl Action {
     /// Every variant, in the order `allowed_actions` lists them.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Action::Create,
         Action::EditConfig,
         Action::SetTestGroup,
@@ -62,7 +69,10 @@ impl Action {
         Action::SetTargeting,
         Action::Halt,
         Action::WaitForData,
+        Action::TakeOffline,
+        Action::Rollback,
         Action::Archive,
+        Action::Restore,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,7 +96,10 @@ impl Action {
             Action::SetTargeting => "set_targeting",
             Action::Halt => "halt",
             Action::WaitForData => "wait_for_data",
+            Action::TakeOffline => "take_offline",
+            Action::Rollback => "rollback",
             Action::Archive => "archive",
+            Action::Restore => "restore",
         }
     }
 
@@ -102,7 +115,9 @@ impl Action {
             | Action::GoLive
             | Action::Cancel
             | Action::Pause
-            | Action::Resume => true,
+            | Action::Resume
+            | Action::TakeOffline
+            | Action::Rollback => true,
             Action::Create
             | Action::EditConfig
             | Action::SetTestGroup
@@ -113,7 +128,8 @@ impl Action {
             | Action::SetTargeting
             | Action::Halt
             | Action::WaitForData
-            | Action::Archive => false,
+            | Action::Archive
+            | Action::Restore => false,
         }
     }
 
@@ -161,7 +177,10 @@ mod tests {
             Action::SetTargeting => 16,
             Action::Halt => 17,
             Action::WaitForData => 18,
-            Action::Archive => 19,
+            Action::TakeOffline => 19,
+            Action::Rollback => 20,
+            Action::Archive => 21,
+            Action::Restore => 22,
         }
     }
 

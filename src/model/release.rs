@@ -145,6 +145,10 @@ pub struct Release {
     /// Who may be in the grayscale share (SPEC §10); none: everybody.
     #[serde(default)]
     pub targeting: Option<Arc<Targeting>>,
+    /// The full release this one archived on reaching `full_release` (rule 3): what a
+    /// `rollback` restores (SPEC §11). Records written before rollbacks existed have none.
+    #[serde(default)]
+    pub predecessor: Option<ReleaseId>,
     pub revision: u64,
     pub created_at: Millis,
     pub updated_at: Millis,

@@ -21,20 +21,29 @@ pub enum Status {
     ReleasePreparation,
     GrayscaleRelease,
     FullRelease,
+    /// `take_offline` under manual approval: still serving, in flight for rule 2 (§11).
+    OfflineReview,
     Canceled,
     Archived,
+    /// Taken offline (final): serves nobody.
+    Offline,
+    /// Rolled back to its predecessor (final): serves nobody (§11).
+    RolledBack,
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 11] = [
         Status::NewVersionCreated,
         Status::UnderReview,
         Status::PilotTesting,
         Status::ReleasePreparation,
         Status::GrayscaleRelease,
         Status::FullRelease,
+        Status::OfflineReview,
         Status::Canceled,
         Status::Archived,
+        Status::Offline,
+        Status::RolledBack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,8 +54,11 @@ impl Status {
             Status::ReleasePreparation => "release_preparation",
             Status::GrayscaleRelease => "grayscale_release",
             Status::FullRelease => "full_release",
+            Status::OfflineReview => "offline_review",
             Status::Canceled => "canceled",
             Status::Archived => "archived",
+            Status::Offline => "offline",
+            Status::RolledBack => "rolled_back",
         }
     }
 
@@ -56,12 +68,23 @@ impl Status {
             Status::UnderReview
             | Status::PilotTesting
             | Status::ReleasePreparation
-            | Status::GrayscaleRelease => true,
+            | Status::GrayscaleRelease
+            | Status::OfflineReview => true,
             Status::NewVersionCreated
             | Status::FullRelease
             | Status::Canceled
-            | Status::Archived => false,
+            | Status::Archived
+            | Status::Offline
+            | Status::RolledBack => false,
         }
+    }
+}
+
+impl Status {
+    /// A reviewer decides what happens next: `approve` by somebody other than the
+    /// applicant, or `reject` (SPEC §2, §11).
+    pub fn is_review(self) -> bool {
+        matches!(self, Status::UnderReview | Status::OfflineReview)
     }
 }
 
@@ -119,12 +142,15 @@ impl Status {
         match self {
             Status::PilotTesting => Serving::Pilot,
             Status::GrayscaleRelease => Serving::PilotAndGrayscale,
-            Status::FullRelease => Serving::Full,
+            // Under offline review it keeps serving until a reviewer approves (§11).
+            Status::FullRelease | Status::OfflineReview => Serving::Full,
             Status::NewVersionCreated
             | Status::UnderReview
             | Status::ReleasePreparation
             | Status::Canceled
-            | Status::Archived => Serving::Nothing,
+            | Status::Archived
+            | Status::Offline
+            | Status::RolledBack => Serving::Nothing,
         }
     }
 }
@@ -143,8 +169,11 @@ mod tests {
             Status::ReleasePreparation => 3,
             Status::GrayscaleRelease => 4,
             Status::FullRelease => 5,
-            Status::Canceled => 6,
-            Status::Archived => 7,
+            Status::OfflineReview => 6,
+            Status::Canceled => 7,
+            Status::Archived => 8,
+            Status::Offline => 9,
+            Status::RolledBack => 10,
         }
     }
 
@@ -158,7 +187,7 @@ mod tests {
     }
 
     #[test]
-    fn only_pilot_grayscale_and_full_serve() {
+    fn only_pilot_grayscale_full_and_offline_review_serve() {
         let serving: Vec<_> = Status::ALL
             .into_iter()
             .filter(|s| s.serving() != Serving::Nothing)
@@ -168,9 +197,12 @@ mod tests {
             [
                 Status::PilotTesting,
                 Status::GrayscaleRelease,
-                Status::FullRelease
+                Status::FullRelease,
+                Status::OfflineReview
             ]
         );
+        assert_eq!(Status::OfflineReview.serving(), Serving::Full);
+        assert!(Status::OfflineReview.is_in_flight());
         assert_eq!(
             Status::GrayscaleRelease.serving(),
             Serving::PilotAndGrayscale

@@ -28,6 +28,7 @@ fn release(id: u64, status: Status, ppm: u32, targeting: Option<Arc<Targeting>>)
         plan: None,
         guard: None,
         targeting,
+        predecessor: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

@@ -24,6 +24,7 @@ fn release(id: ReleaseId, version: &str, status: Status, percent: f64) -> Releas
         plan: None,
         guard: None,
         targeting: None,
+        predecessor: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

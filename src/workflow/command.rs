@@ -60,6 +60,11 @@ pub enum Command {
     /// Sets the release's targeting (SPEC §10); `None` removes every rule. Free before
     /// review; after approval an admin may only remove whole rules.
     SetTargeting(Option<Arc<Targeting>>),
+    /// Takes a full release offline: through `offline_review` where approval is manual,
+    /// else at once (SPEC §11).
+    TakeOffline(Reason),
+    /// Rolls a full release back to the predecessor it archived (SPEC §11).
+    Rollback(Reason),
 }
 
 impl Command {
@@ -83,6 +88,8 @@ impl Command {
             Command::RemoveGuard => Action::RemoveGuard,
             Command::GuardHalt(_) => Action::Halt,
             Command::SetTargeting(_) => Action::SetTargeting,
+            Command::TakeOffline(_) => Action::TakeOffline,
+            Command::Rollback(_) => Action::Rollback,
         }
     }
 
@@ -117,8 +124,14 @@ impl Command {
             Action::RemoveGuard => Some(Command::RemoveGuard),
             // Removing every rule: allowed wherever some change is.
             Action::SetTargeting => Some(Command::SetTargeting(None)),
-            // The gateway's own actions, never a person's.
-            Action::Create | Action::Archive | Action::WaitForData | Action::Halt => None,
+            Action::TakeOffline => Reason::parse("probe").ok().map(Command::TakeOffline),
+            Action::Rollback => Reason::parse("probe").ok().map(Command::Rollback),
+            // The gateway's own actions and effects, never a person's.
+            Action::Create
+            | Action::Archive
+            | Action::Restore
+            | Action::WaitForData
+            | Action::Halt => None,
         }
     }
 }

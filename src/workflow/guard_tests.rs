@@ -269,6 +269,7 @@ fn facts<'a>(status: Status, env: Env, guard: Option<Guard>, plan: Option<&'a Pl
         plan,
         guard,
         targeting: None,
+        restorable: None,
         now: NOW,
     }
 }
@@ -335,9 +336,12 @@ fn allowed_actions_list_guard_changes_for_people_only() {
         for g in [None, Some(guard(OnRegression::Rollback))] {
             let f = facts(status, Env::Production, g, Some(&running));
             let allowed = allowed_actions(&f);
-            let before_full = !matches!(
+            let before_full = matches!(
                 status,
-                Status::UnderReview | Status::FullRelease | Status::Canceled | Status::Archived
+                Status::NewVersionCreated
+                    | Status::PilotTesting
+                    | Status::ReleasePreparation
+                    | Status::GrayscaleRelease
             );
             assert_eq!(allowed.contains(&Action::SetGuard), before_full, "{status}");
             assert_eq!(

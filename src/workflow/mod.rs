@@ -53,6 +53,9 @@ pub struct Facts<'a> {
     pub guard: Option<Guard>,
     /// The release's targeting, if it has rules.
     pub targeting: Option<&'a Targeting>,
+    /// The predecessor this release archived, while it is still `archived`: what a
+    /// `rollback` would restore (SPEC §11).
+    pub restorable: Option<ReleaseId>,
     /// The time of the decision: plan holds start and end by it.
     pub now: Millis,
 }
@@ -93,6 +96,9 @@ pub struct Transition {
     pub guard: Change<Guard>,
     /// The targeting after the action.
     pub targeting: Change<Arc<Targeting>>,
+    /// `rollback`: the predecessor that goes from `archived` back to `full_release` in
+    /// the same atomic step (SPEC §11).
+    pub restores: Option<ReleaseId>,
 }
 
 impl Transition {
@@ -103,9 +109,10 @@ impl Transition {
         self.from.serving() != Nothing || self.to.serving() != Nothing
     }
 
-    /// Whether the actor becomes the applicant nobody else may approve for.
+    /// Whether the actor becomes the applicant nobody else may approve for: an `apply`
+    /// or a `take_offline` that goes to review.
     pub fn starts_review(&self) -> bool {
-        self.to == Status::UnderReview && self.from != Status::UnderReview
+        self.to.is_review() && self.from != self.to
     }
 }
 
@@ -132,6 +139,9 @@ pub enum RefusalReason {
     /// Targeting is part of what the reviewer approves: it cannot change under review,
     /// and after approval rules can only be removed (SPEC §10).
     TargetingLocked,
+    /// `rollback` of a release that archived no predecessor (or whose predecessor is no
+    /// longer archived): there is nothing to restore (SPEC §11).
+    NothingToRestore,
 }
 
 /// Why a guard action, or a plan step the guard gates, cannot be performed (SPEC §9).
@@ -293,6 +303,7 @@ pub fn decide(
             reason,
         })
     })?;
+    // The applicant of a review (`apply` or `take_offline`) may not approve it.
     if *command == Command::Approve && facts.applied_by == Some(actor.name()) {
         return Err(WorkflowError::SelfApproval);
     }

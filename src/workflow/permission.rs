@@ -33,7 +33,8 @@ pub fn permits(role: Role, op: Operation) -> bool {
             | Action::SetTestGroup
             | Action::Apply
             | Action::Withdraw
-            | Action::SetTargeting => matches!(role, Developer | Admin),
+            | Action::SetTargeting
+            | Action::TakeOffline => matches!(role, Developer | Admin),
             Action::Approve | Action::Reject => role == Reviewer,
             Action::CompleteTesting
             | Action::GoLive
@@ -43,9 +44,10 @@ pub fn permits(role: Role, op: Operation) -> bool {
             | Action::Pause
             | Action::Resume
             | Action::SetGuard
-            | Action::RemoveGuard => role == Admin,
+            | Action::RemoveGuard
+            | Action::Rollback => role == Admin,
             // An effect of another action, or the gateway's own, never requested.
-            Action::Archive | Action::Halt | Action::WaitForData => false,
+            Action::Archive | Action::Restore | Action::Halt | Action::WaitForData => false,
         },
         Operation::PlanStep | Operation::Guard => false,
     }
@@ -85,6 +87,7 @@ mod tests {
             plan: None,
             guard: None,
             targeting: None,
+            restorable: None,
             now: 0,
         }
     }

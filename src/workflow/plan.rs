@@ -228,6 +228,8 @@ pub(super) fn follow(
         | Command::SetGuard(_)
         | Command::RemoveGuard
         | Command::SetTargeting(_)
+        | Command::TakeOffline(_)
+        | Command::Rollback(_)
         | Command::EditConfig(_)
         | Command::SetTestGroup(_)
         | Command::Apply

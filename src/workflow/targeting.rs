@@ -17,8 +17,11 @@ fn approved(status: Status) -> bool {
         Status::NewVersionCreated
         | Status::UnderReview
         | Status::FullRelease
+        | Status::OfflineReview
         | Status::Canceled
-        | Status::Archived => false,
+        | Status::Archived
+        | Status::Offline
+        | Status::RolledBack => false,
     }
 }
 

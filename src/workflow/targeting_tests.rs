@@ -125,6 +125,7 @@ fn facts(status: Status, env: Env, targeting: Option<&Targeting>) -> Facts<'_> {
         plan: None,
         guard: None,
         targeting,
+        restorable: None,
         now: 0,
     }
 }
@@ -146,7 +147,7 @@ fn targeting_changes_follow_the_approval_in_every_case() {
             }
         }
     }
-    assert_eq!(cases, 8 * 2 * 4 * 7);
+    assert_eq!(cases, Status::ALL.len() * 2 * 4 * 7);
 }
 
 #[test]

@@ -50,6 +50,8 @@ mod oracle {
             Command::RemoveGuard => Action::RemoveGuard,
             Command::GuardHalt(_) => Action::Halt,
             Command::SetTargeting(_) => Action::SetTargeting,
+            Command::TakeOffline(_) => Action::TakeOffline,
+            Command::Rollback(_) => Action::Rollback,
         }
     }
 
@@ -62,7 +64,8 @@ mod oracle {
             | Action::SetTestGroup
             | Action::Apply
             | Action::Withdraw
-            | Action::SetTargeting => BUILDERS,
+            | Action::SetTargeting
+            | Action::TakeOffline => BUILDERS,
             Action::Approve | Action::Reject => &[Role::Reviewer],
             Action::CompleteTesting
             | Action::GoLive
@@ -72,8 +75,9 @@ mod oracle {
             | Action::Pause
             | Action::Resume
             | Action::SetGuard
-            | Action::RemoveGuard => &[Role::Admin],
-            Action::Archive | Action::Halt | Action::WaitForData => &[],
+            | Action::RemoveGuard
+            | Action::Rollback => &[Role::Admin],
+            Action::Archive | Action::Restore | Action::Halt | Action::WaitForData => &[],
         }
     }
 
@@ -81,10 +85,16 @@ mod oracle {
     fn from_statuses(action: Action) -> &'static [Status] {
         use Status::*;
         match action {
-            Action::Create | Action::Archive | Action::Halt | Action::WaitForData => &[],
+            Action::Create
+            | Action::Archive
+            | Action::Restore
+            | Action::Halt
+            | Action::WaitForData => &[],
             Action::EditConfig | Action::Apply => &[NewVersionCreated],
             Action::SetTestGroup => &[NewVersionCreated, PilotTesting],
-            Action::Withdraw | Action::Approve | Action::Reject => &[UnderReview],
+            // SPEC §11: the offline review is reviewed like an application.
+            Action::Withdraw | Action::Approve | Action::Reject => &[UnderReview, OfflineReview],
+            Action::TakeOffline | Action::Rollback => &[FullRelease],
             Action::CompleteTesting => &[PilotTesting],
             Action::GoLive => &[ReleasePreparation, GrayscaleRelease],
             Action::Cancel => &[ReleasePreparation, PilotTesting, GrayscaleRelease],
@@ -154,7 +164,10 @@ mod oracle {
             {
                 Some(RefusalReason::ProductionOnly)
             }
-            Action::Apply => facts.other_in_flight.map(RefusalReason::AnotherInFlight),
+            Action::Apply | Action::TakeOffline => {
+                facts.other_in_flight.map(RefusalReason::AnotherInFlight)
+            }
+            Action::Rollback if facts.restorable.is_none() => Some(RefusalReason::NothingToRestore),
             Action::SetTargeting if facts.status == Status::UnderReview => {
                 Some(RefusalReason::TargetingLocked)
             }
@@ -189,8 +202,19 @@ mod oracle {
             Command::Apply if approval_is_manual(facts.env, facts.policy) => {
                 (Status::UnderReview, zero)
             }
+            // SPEC §11: approving the offline review takes the release offline; the
+            // applicant's withdrawal and the reviewer's rejection leave it in full.
+            Command::Approve if facts.status == Status::OfflineReview => (Status::Offline, zero),
+            Command::Withdraw | Command::Reject(_) if facts.status == Status::OfflineReview => {
+                (Status::FullRelease, zero)
+            }
             Command::Apply | Command::Approve => (after_approval(facts.env, facts.policy), zero),
             Command::Withdraw | Command::Reject(_) => (Status::NewVersionCreated, zero),
+            Command::TakeOffline(_) if approval_is_manual(facts.env, facts.policy) => {
+                (Status::OfflineReview, zero)
+            }
+            Command::TakeOffline(_) => (Status::Offline, zero),
+            Command::Rollback(_) => (Status::RolledBack, zero),
             Command::CompleteTesting if facts.env == Env::Production => {
                 (Status::GrayscaleRelease, zero)
             }
@@ -274,16 +298,23 @@ mod oracle {
             Command::SetGuard(g) => Change::Set(*g),
             _ => Change::Keep,
         };
+        let restores = match &command {
+            Command::Rollback(_) => facts.restorable,
+            _ => None,
+        };
         let (to, percentage) = destination(facts, command).map_err(refuse)?;
+        // Rule 3: entering full_release archives the previous one; a release back from
+        // its offline review never left it.
+        let entered_full = facts.status != to && facts.status != Status::OfflineReview;
         Ok(Transition {
             from: facts.status,
             to,
             percentage,
-            // Rule 3: entering full_release archives the previous one.
-            archives_previous_full: to == Status::FullRelease && facts.status != to,
+            archives_previous_full: to == Status::FullRelease && entered_full,
             plan,
             guard,
             targeting: Change::Keep,
+            restores,
         })
     }
 
@@ -330,6 +361,8 @@ const APPLICANT: &str = "alice";
 const OTHER: &str = "bob";
 /// The id of the other in-flight release, in facts that have one.
 const OTHER_RELEASE: ReleaseId = 7;
+/// The id of the archived predecessor, in facts that have one.
+const PREDECESSOR: ReleaseId = 3;
 
 /// One release target's effective policy, with a label for failure messages.
 #[derive(Debug, Clone, Copy)]
@@ -420,7 +453,7 @@ fn base_commands() -> Vec<Command> {
         Command::Apply,
         Command::Withdraw,
         Command::Approve,
-        Command::Reject(reason),
+        Command::Reject(reason.clone()),
         Command::CompleteTesting,
         Command::GoLive(GoLive::Full),
         Command::Cancel,
@@ -431,6 +464,8 @@ fn base_commands() -> Vec<Command> {
         Command::SetGuard(a_guard()),
         Command::RemoveGuard,
         Command::SetTargeting(None),
+        Command::TakeOffline(reason.clone()),
+        Command::Rollback(reason),
     ]
 }
 
@@ -456,14 +491,14 @@ fn commands(current: Percentage) -> Vec<Command> {
 }
 
 /// Every facts combination of the tables: status × percentage × target × another release in
-/// flight or not × an applicant or none.
+/// flight or not × an applicant or none × an archived predecessor or none.
 fn all_facts() -> Vec<(Target, Facts<'static>)> {
     let mut all = Vec::new();
     for status in Status::ALL {
         for percentage in current_percentages(status) {
             for target in all_targets() {
                 for other_in_flight in [None, Some(OTHER_RELEASE)] {
-                    for applied_by in [None, Some(APPLICANT)] {
+                    for (applied_by, restorable) in applicants_and_predecessors() {
                         let facts = Facts {
                             status,
                             env: target.env,
@@ -474,6 +509,7 @@ fn all_facts() -> Vec<(Target, Facts<'static>)> {
                             plan: None,
                             guard: None,
                             targeting: None,
+                            restorable,
                             now: 0,
                         };
                         all.push((target, facts));
@@ -483,6 +519,16 @@ fn all_facts() -> Vec<(Target, Facts<'static>)> {
         }
     }
     all
+}
+
+/// Every combination of an applicant (or none) and an archived predecessor (or none).
+fn applicants_and_predecessors() -> [(Option<&'static str>, Option<ReleaseId>); 4] {
+    [
+        (None, None),
+        (Some(APPLICANT), None),
+        (None, Some(PREDECESSOR)),
+        (Some(APPLICANT), Some(PREDECESSOR)),
+    ]
 }
 
 /// Every case of the `decide` table: facts × command × actor.
@@ -528,6 +574,7 @@ fn facts_at(target: Target, status: Status, percentage: Percentage) -> Facts<'st
         plan: None,
         guard: None,
         targeting: None,
+        restorable: None,
         now: 0,
     }
 }
@@ -541,6 +588,7 @@ fn transition(from: Status, to: Status, percentage: Percentage, archives: bool) 
         plan: PlanChange::Keep,
         guard: Change::Keep,
         targeting: Change::Keep,
+        restores: None,
     }
 }
 
@@ -829,13 +877,15 @@ mod sim {
     };
 
     /// SPEC §2 rule 2's list of in-flight statuses.
-    const IN_FLIGHT: [Status; 4] = [
+    const IN_FLIGHT: [Status; 5] = [
         Status::UnderReview,
         Status::PilotTesting,
         Status::ReleasePreparation,
         Status::GrayscaleRelease,
+        Status::OfflineReview,
     ];
-    const FINAL: [Status; 2] = [Status::Canceled, Status::Archived];
+    /// Statuses nothing leaves; `archived` is left only by a rollback's restore (§11).
+    const FINAL: [Status; 3] = [Status::Canceled, Status::Offline, Status::RolledBack];
     const NAMES: [&str; 3] = ["alice", "bob", "carol"];
 
     /// One of the policies SPEC §1 allows for `env`.
@@ -876,6 +926,8 @@ mod sim {
         status: Status,
         percentage: Percentage,
         applied_by: Option<String>,
+        /// The release it archived on reaching full (SPEC §11).
+        predecessor: Option<ReleaseId>,
     }
 
     #[derive(Debug)]
@@ -911,6 +963,11 @@ mod sim {
                 plan: None,
                 guard: None,
                 targeting: None,
+                restorable: release.predecessor.filter(|&p| {
+                    self.releases
+                        .iter()
+                        .any(|r| r.id == p && r.status == Status::Archived)
+                }),
                 now: 0,
             }
         }
@@ -962,6 +1019,7 @@ mod sim {
                     status: Status::NewVersionCreated,
                     percentage: Percentage::ZERO,
                     applied_by: None,
+                    predecessor: None,
                 });
             }
             Ok(())
@@ -1018,19 +1076,28 @@ mod sim {
 
         /// Applies an accepted transition as the control plane would, in one step.
         fn commit(&mut self, index: usize, transition: Transition, actor: &Actor) {
-            if transition.archives_previous_full {
-                for (i, release) in self.releases.iter_mut().enumerate() {
-                    if i != index && release.status == Status::FullRelease {
-                        release.status = Status::Archived;
-                    }
+            let mut archived = None;
+            for (i, release) in self.releases.iter_mut().enumerate() {
+                if transition.archives_previous_full
+                    && i != index
+                    && release.status == Status::FullRelease
+                {
+                    release.status = Status::Archived;
+                    archived = Some(release.id);
+                }
+                if Some(release.id) == transition.restores {
+                    release.status = Status::FullRelease;
                 }
             }
             let release = &mut self.releases[index];
             release.status = transition.to;
             release.percentage = transition.percentage;
-            // Only `apply` puts a release under review; the applicant matters only there.
-            release.applied_by =
-                (transition.to == Status::UnderReview).then(|| actor.name().to_owned());
+            release.predecessor = archived.or(release.predecessor);
+            // `apply` and `take_offline` start reviews; the applicant matters only there.
+            release.applied_by = transition
+                .to
+                .is_review()
+                .then(|| actor.name().to_owned());
         }
 
         /// SPEC §2's rules, over the whole target and per release.
@@ -1065,6 +1132,21 @@ mod sim {
             for (old, new) in before.iter().zip(&self.releases) {
                 check_release_change(old, new)?;
             }
+            // SPEC §11: a rollback and its restore happen in the same step, never apart.
+            let moved = |from: Status, to: Status| {
+                before
+                    .iter()
+                    .zip(&self.releases)
+                    .filter(|(o, n)| o.status == from && n.status == to)
+                    .count()
+            };
+            prop_assert_eq!(
+                moved(Status::FullRelease, Status::RolledBack),
+                moved(Status::Archived, Status::FullRelease),
+                "rollback without its restore: {:?} -> {:?}",
+                before,
+                self.releases
+            );
             Ok(())
         }
     }
@@ -1079,6 +1161,12 @@ mod sim {
         }
         if new.status == Status::Archived && old.status != Status::Archived {
             prop_assert_eq!(old.status, Status::FullRelease, "archived from {:?}", old);
+        }
+        if old.status == Status::Archived && new.status != Status::Archived {
+            prop_assert_eq!(new.status, Status::FullRelease, "restored to {:?}", new);
+        }
+        if new.status == Status::RolledBack && old.status != Status::RolledBack {
+            prop_assert_eq!(old.status, Status::FullRelease, "rolled back from {:?}", old);
         }
         Ok(())
     }

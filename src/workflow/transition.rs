@@ -26,7 +26,9 @@ pub(super) fn transition(f: &Facts<'_>, command: &Command) -> Result<Transition,
         S::UnderReview => under_review(f, command),
         S::PilotTesting => pilot_testing(f, command),
         S::ReleasePreparation | S::GrayscaleRelease => going_live(f, command),
-        S::FullRelease | S::Canceled | S::Archived => Err(RefusalReason::WrongStatus),
+        S::FullRelease => full_release(f, command),
+        S::OfflineReview => offline_review(f, command),
+        S::Canceled | S::Archived | S::Offline | S::RolledBack => Err(RefusalReason::WrongStatus),
     }?;
     plan::follow(f, command, moved)
 }
@@ -53,7 +55,9 @@ fn new_version(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRe
         | C::PlanStep { .. }
         | C::WaitForData { .. }
         | C::GuardHalt(_)
-        | C::GuardRollback(_) => Err(RefusalReason::WrongStatus),
+        | C::GuardRollback(_)
+        | C::TakeOffline(_)
+        | C::Rollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -78,7 +82,9 @@ fn under_review(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalR
         | C::SetGuard(_)
         | C::RemoveGuard
         | C::GuardHalt(_)
-        | C::GuardRollback(_) => Err(RefusalReason::WrongStatus),
+        | C::GuardRollback(_)
+        | C::TakeOffline(_)
+        | C::Rollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -104,7 +110,9 @@ fn pilot_testing(f: &Facts<'_>, command: &Command) -> Result<Transition, Refusal
         | C::PlanStep { .. }
         | C::WaitForData { .. }
         | C::GuardHalt(_)
-        | C::GuardRollback(_) => Err(RefusalReason::WrongStatus),
+        | C::GuardRollback(_)
+        | C::TakeOffline(_)
+        | C::Rollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -135,7 +143,77 @@ fn going_live(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalRea
         | C::Withdraw
         | C::Approve
         | C::Reject(_)
-        | C::CompleteTesting => Err(RefusalReason::WrongStatus),
+        | C::CompleteTesting
+        | C::TakeOffline(_)
+        | C::Rollback(_) => Err(RefusalReason::WrongStatus),
+    }
+}
+
+/// `full_release`: the platform's ways out (SPEC §11).
+fn full_release(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
+    use Command as C;
+    match command {
+        C::TakeOffline(_) => nothing_else_in_flight(f).map(|()| to(f, taken_offline(f))),
+        C::Rollback(_) => match f.restorable {
+            Some(predecessor) => Ok(Transition {
+                restores: Some(predecessor),
+                ..to(f, Status::RolledBack)
+            }),
+            None => Err(RefusalReason::NothingToRestore),
+        },
+        C::EditConfig(_)
+        | C::SetTestGroup(_)
+        | C::Apply
+        | C::Withdraw
+        | C::Approve
+        | C::Reject(_)
+        | C::CompleteTesting
+        | C::GoLive(_)
+        | C::Cancel
+        | C::SetPlan(_)
+        | C::RemovePlan
+        | C::Pause
+        | C::Resume
+        | C::PlanStep { .. }
+        | C::WaitForData { .. }
+        | C::SetGuard(_)
+        | C::RemoveGuard
+        | C::GuardHalt(_)
+        | C::GuardRollback(_)
+        | C::SetTargeting(_) => Err(RefusalReason::WrongStatus),
+    }
+}
+
+/// `offline_review`: a reviewer approves (offline) or rejects, or the applicant's side
+/// withdraws; both of the latter return it to `full_release`, which it never left in
+/// what it serves, so nothing is archived.
+fn offline_review(f: &Facts<'_>, command: &Command) -> Result<Transition, RefusalReason> {
+    use Command as C;
+    match command {
+        C::Approve => Ok(to(f, Status::Offline)),
+        C::Reject(_) | C::Withdraw => Ok(Transition {
+            archives_previous_full: false,
+            ..to(f, Status::FullRelease)
+        }),
+        C::EditConfig(_)
+        | C::SetTestGroup(_)
+        | C::Apply
+        | C::CompleteTesting
+        | C::GoLive(_)
+        | C::Cancel
+        | C::SetPlan(_)
+        | C::RemovePlan
+        | C::Pause
+        | C::Resume
+        | C::PlanStep { .. }
+        | C::WaitForData { .. }
+        | C::SetGuard(_)
+        | C::RemoveGuard
+        | C::GuardHalt(_)
+        | C::GuardRollback(_)
+        | C::SetTargeting(_)
+        | C::TakeOffline(_)
+        | C::Rollback(_) => Err(RefusalReason::WrongStatus),
     }
 }
 
@@ -149,6 +227,7 @@ pub(super) fn stay(f: &Facts<'_>) -> Transition {
         plan: PlanChange::Keep,
         guard: Change::Keep,
         targeting: Change::Keep,
+        restores: None,
     }
 }
 
@@ -167,16 +246,34 @@ pub(super) fn at(f: &Facts<'_>, to: Status, percentage: Percentage) -> Transitio
         plan: PlanChange::Keep,
         guard: Change::Keep,
         targeting: Change::Keep,
+        restores: None,
+    }
+}
+
+/// Whether the target's reviewer must approve: production always, whatever the stored
+/// policy says (SPEC §1), elsewhere as the policy says.
+fn approval_is_manual(f: &Facts<'_>) -> bool {
+    match f.policy.approval {
+        Approval::Manual => true,
+        Approval::Auto => f.env == Env::Production,
     }
 }
 
 /// Where `apply` goes: review, unless the target approves automatically.
 fn applied(f: &Facts<'_>) -> Status {
-    match f.policy.approval {
-        Approval::Manual => Status::UnderReview,
-        // Production is always manual whatever the stored policy says (SPEC §1).
-        Approval::Auto if f.env == Env::Production => Status::UnderReview,
-        Approval::Auto => after_approval(f.env, f.policy),
+    if approval_is_manual(f) {
+        Status::UnderReview
+    } else {
+        after_approval(f.env, f.policy)
+    }
+}
+
+/// Where `take_offline` goes: review exactly where `apply` would (SPEC §11).
+fn taken_offline(f: &Facts<'_>) -> Status {
+    if approval_is_manual(f) {
+        Status::OfflineReview
+    } else {
+        Status::Offline
     }
 }
 

@@ -91,21 +91,22 @@ impl utoipa::PartialSchema for GoLiveBody {
 
 impl ToSchema for GoLiveBody {}
 
-/// `reject`: why the application is sent back.
+/// `reject` (why the application is sent back), `take_offline` and `rollback` (why, for
+/// the history and the reviewer; SPEC §11).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RejectBody {
+pub struct ReasonBody {
     reason: Reason,
 }
 
-/// The body of `POST /v1/admin/releases/{id}/{action}`: `go_live` and `reject` take one,
-/// the other actions ignore it.
+/// The body of `POST /v1/admin/releases/{id}/{action}`: `go_live`, `reject`,
+/// `take_offline` and `rollback` take one, the other actions ignore it.
 #[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 #[allow(dead_code)] // a schema only: the handler parses the body per action
 pub enum ActionBody {
     GoLive(GoLiveBody),
-    Reject(RejectBody),
+    Reason(ReasonBody),
 }
 
 /// The path segment of `POST /v1/admin/releases/{id}/{action}`: the actions that
@@ -127,7 +128,10 @@ impl ToSchema for PostAction {}
 /// The command a posted action asks for, with its body parsed. Actions that take no
 /// body accept none or a JSON object (ignored), as the OpenAPI description says.
 fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Command, ApiError> {
-    let takes_body = matches!(action, Action::Reject | Action::GoLive);
+    let takes_body = matches!(
+        action,
+        Action::Reject | Action::GoLive | Action::TakeOffline | Action::Rollback
+    );
     if !takes_body && !body.is_empty() {
         body.parse_as::<serde_json::Map<String, serde_json::Value>>()?;
     }
@@ -135,12 +139,14 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         Action::Apply => Command::Apply,
         Action::Withdraw => Command::Withdraw,
         Action::Approve => Command::Approve,
-        Action::Reject => Command::Reject(body.parse_as::<RejectBody>()?.reason),
+        Action::Reject => Command::Reject(body.parse_as::<ReasonBody>()?.reason),
         Action::CompleteTesting => Command::CompleteTesting,
         Action::GoLive => Command::GoLive(body.parse_as::<GoLiveBody>()?.into()),
         Action::Cancel => Command::Cancel,
         Action::Pause => Command::Pause,
         Action::Resume => Command::Resume,
+        Action::TakeOffline => Command::TakeOffline(body.parse_as::<ReasonBody>()?.reason),
+        Action::Rollback => Command::Rollback(body.parse_as::<ReasonBody>()?.reason),
         Action::Create
         | Action::EditConfig
         | Action::SetTestGroup
@@ -151,7 +157,8 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         | Action::SetTargeting
         | Action::Halt
         | Action::WaitForData
-        | Action::Archive => {
+        | Action::Archive
+        | Action::Restore => {
             return Err(ApiError::UnknownAction(action.as_str().into()));
         }
     })

@@ -56,6 +56,7 @@ pub enum ErrorCode {
     NoGuard,
     GuardNotApplicable,
     TargetingLocked,
+    NothingToRestore,
 }
 
 use ErrorCode as Code;

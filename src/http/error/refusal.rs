@@ -30,6 +30,7 @@ pub(super) fn code(reason: &RefusalReason, extra: &mut Value) -> Code {
             | GuardRefusal::OnRegression(_),
         ) => Code::GuardNotApplicable,
         RefusalReason::TargetingLocked => Code::TargetingLocked,
+        RefusalReason::NothingToRestore => Code::NothingToRestore,
     }
 }
 
@@ -54,6 +55,9 @@ pub(super) fn message(r: &Refusal) -> String {
             }
             _ => "after approval rules can only be removed, the others unchanged".into(),
         },
+        RefusalReason::NothingToRestore => "the release archived no predecessor that a rollback could \
+            restore; take it offline or release another version"
+            .into(),
         RefusalReason::PercentageNotIncreasing { current, requested } => format!(
             "percentage must be above the current {current} and below 100 (got {requested}); roll back with cancel"
         ),

@@ -230,6 +230,7 @@ fn facts<'a>(
         plan,
         guard: None,
         targeting: None,
+        restorable: None,
         now,
     }
 }

@@ -258,7 +258,12 @@ fn other_allowed(f: &Facts<'_>, action: Action) -> bool {
         Action::SetTestGroup => {
             matches!(f.status, NewVersionCreated | PilotTesting) && f.policy.pilot_testing
         }
-        Action::Withdraw | Action::Approve | Action::Reject => f.status == UnderReview,
+        Action::Withdraw | Action::Approve | Action::Reject => {
+            matches!(f.status, UnderReview | OfflineReview)
+        }
+        // SPEC §11: taking a full release offline (the fixtures have no predecessor to
+        // roll back to).
+        Action::TakeOffline => f.status == FullRelease,
         // SPEC §9–§10: a guard may be set, and targeting changed (here: every rule removed,
         // there are none), before full, in production, outside review.
         Action::SetGuard | Action::SetTargeting => {
@@ -308,5 +313,6 @@ pub fn decide(
         plan,
         guard: crate::workflow::Change::Keep,
         targeting: crate::workflow::Change::Keep,
+        restores: None,
     })
 }
