@@ -105,14 +105,8 @@ enum ReleaseOp {
     Apply(Target),
     /// Approve an application (reviewer).
     Approve(Target),
-    /// Reject an application with a reason (reviewer).
-    Reject {
-        #[command(flatten)]
-        target: Target,
-        /// Why the release is sent back.
-        #[arg(long)]
-        reason: String,
-    },
+    /// Reject an application, or a request to take offline, with a reason (reviewer).
+    Reject(Reasoned),
     /// Take an application back (developer, admin).
     Withdraw(Target),
     /// End pilot testing (admin).
@@ -124,8 +118,13 @@ enum ReleaseOp {
         #[command(flatten)]
         step: GoLiveStep,
     },
-    /// Cancel a release: the way to roll back (admin).
+    /// Cancel a release that is not yet in full: the way to roll back a grayscale (admin).
     Cancel(Target),
+    /// Take a full release offline: through review where approval is manual (production
+    /// always), at once elsewhere (developer, admin).
+    TakeOffline(Reasoned),
+    /// Roll a full release back to the full release it replaced, in one step (admin).
+    Rollback(Reasoned),
     /// Set or replace a production release's rollout plan, or remove it (admin).
     Plan(PlanArgs),
     /// Pause a running plan (admin).
@@ -185,6 +184,16 @@ struct CreateArgs {
     /// 'os in android,harmonyos' or 'app_version >= 10.2'; repeat for each rule.
     #[arg(long = "targeting-rule", value_name = "RULE", value_parser = parse_rule)]
     targeting_rules: Vec<RawRule>,
+}
+
+/// A release and why: `reject`, `take-offline`, `rollback`.
+#[derive(Debug, Args)]
+struct Reasoned {
+    #[command(flatten)]
+    target: Target,
+    /// Why (1 to 1,000 characters): kept in the history.
+    #[arg(long)]
+    reason: String,
 }
 
 /// The release a mutating command acts on.
@@ -314,13 +323,19 @@ impl Call {
             },
             ReleaseOp::Apply(t) => act(t, "apply", None),
             ReleaseOp::Approve(t) => act(t, "approve", None),
-            ReleaseOp::Reject { target, reason } => {
-                act(target, "reject", Some(json!({ "reason": reason })))
-            }
+            ReleaseOp::Reject(r) => act(&r.target, "reject", Some(json!({ "reason": r.reason }))),
             ReleaseOp::Withdraw(t) => act(t, "withdraw", None),
             ReleaseOp::CompleteTesting(t) => act(t, "complete_testing", None),
             ReleaseOp::GoLive { target, step } => act(target, "go_live", Some(go_live_body(step))),
             ReleaseOp::Cancel(t) => act(t, "cancel", None),
+            ReleaseOp::TakeOffline(r) => act(
+                &r.target,
+                "take_offline",
+                Some(json!({ "reason": r.reason })),
+            ),
+            ReleaseOp::Rollback(r) => {
+                act(&r.target, "rollback", Some(json!({ "reason": r.reason })))
+            }
             ReleaseOp::Plan(p) => plan_call(p),
             ReleaseOp::Pause(t) => act(t, "pause", None),
             ReleaseOp::Resume(t) => act(t, "resume", None),

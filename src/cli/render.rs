@@ -57,6 +57,10 @@ pub(super) struct Release {
     /// The targeting; null (or absent, from an older gateway) when none.
     #[serde(default)]
     targeting: Option<TargetingView>,
+    /// The full release this one replaced; null (or absent, from an older gateway) when
+    /// none.
+    #[serde(default)]
+    predecessor: Option<u64>,
     revision: u64,
     created_at: String,
     updated_at: String,
@@ -144,6 +148,9 @@ pub(super) fn release(r: &Release) -> String {
     }
     if let Some(plan) = &r.plan {
         lines.extend(plan.lines());
+    }
+    if let Some(id) = r.predecessor {
+        lines.push(("replaced", format!("release {id}")));
     }
     let rows: Vec<Vec<String>> = lines
         .into_iter()

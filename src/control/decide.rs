@@ -395,7 +395,13 @@ fn restore(
     batch: &mut Batch,
     now: Millis,
 ) {
-    let restored = advance(predecessor, Status::FullRelease, Percentage::ZERO, batch, now);
+    let restored = advance(
+        predecessor,
+        Status::FullRelease,
+        Percentage::ZERO,
+        batch,
+        now,
+    );
     let moved = (Some(predecessor.status), Status::FullRelease);
     let mut details = json!({ "rolled_back": rolled_back.id });
     if let Command::Rollback(reason) = command {

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::replica::Replica;
 use crate::metrics::Metrics;
-use crate::model::Release;
+use crate::model::{Release, Serving};
 use crate::reports::{ReleaseTally, Tallies};
 use crate::snapshot::{ReleaseInput, Route, RouteKey, SnapshotCell};
 
@@ -109,8 +109,11 @@ fn build_route(
     let full = state
         .current_full(key)
         .and_then(|r| release_input(state, r, Arc::default()));
+    // A release under offline review is in flight for rule 2 but serves as the full
+    // release it still is (SPEC §11): it is `full` above, not a second in-flight one.
     let in_flight = state
         .in_flight(key)
+        .filter(|r| r.status.serving() != Serving::Full)
         .and_then(|r| release_input(state, r, tallies.bind(r.id)));
     Route::build(full, in_flight, metrics)
 }

@@ -1094,10 +1094,7 @@ mod sim {
             release.percentage = transition.percentage;
             release.predecessor = archived.or(release.predecessor);
             // `apply` and `take_offline` start reviews; the applicant matters only there.
-            release.applied_by = transition
-                .to
-                .is_review()
-                .then(|| actor.name().to_owned());
+            release.applied_by = transition.to.is_review().then(|| actor.name().to_owned());
         }
 
         /// SPEC §2's rules, over the whole target and per release.
@@ -1166,7 +1163,12 @@ mod sim {
             prop_assert_eq!(new.status, Status::FullRelease, "restored to {:?}", new);
         }
         if new.status == Status::RolledBack && old.status != Status::RolledBack {
-            prop_assert_eq!(old.status, Status::FullRelease, "rolled back from {:?}", old);
+            prop_assert_eq!(
+                old.status,
+                Status::FullRelease,
+                "rolled back from {:?}",
+                old
+            );
         }
         Ok(())
     }

@@ -41,6 +41,10 @@ pub struct ReleaseView {
     pub guard: Option<RawGuard>,
     /// The targeting (SPEC §10), null when none.
     pub targeting: Option<RawTargeting>,
+    /// The full release this one archived on reaching `full_release`: what a `rollback`
+    /// would restore (SPEC §11); null when none.
+    #[schema(required = true)]
+    pub predecessor: Option<ReleaseId>,
     /// The revision of the release's last change; send it back as `If-Match`.
     pub revision: u64,
     /// RFC 3339, UTC, milliseconds.
@@ -72,6 +76,7 @@ impl From<ReleaseInfo> for ReleaseView {
                 .map(|p| PlanView::new(p, info.next_step_at)),
             guard: r.guard.map(RawGuard::from),
             targeting: r.targeting.as_deref().map(RawTargeting::from),
+            predecessor: r.predecessor,
             revision: r.revision,
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),

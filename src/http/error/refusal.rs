@@ -55,9 +55,11 @@ pub(super) fn message(r: &Refusal) -> String {
             }
             _ => "after approval rules can only be removed, the others unchanged".into(),
         },
-        RefusalReason::NothingToRestore => "the release archived no predecessor that a rollback could \
+        RefusalReason::NothingToRestore => {
+            "the release archived no predecessor that a rollback could \
             restore; take it offline or release another version"
-            .into(),
+                .into()
+        }
         RefusalReason::PercentageNotIncreasing { current, requested } => format!(
             "percentage must be above the current {current} and below 100 (got {requested}); roll back with cancel"
         ),
