@@ -35,6 +35,7 @@ fn release(i: usize, status: Status, percent: f64) -> Release {
         plan: None,
         guard: None,
         targeting: None,
+        predecessor: None,
         revision: 1,
         created_at: 0,
         updated_at: 0,

@@ -164,12 +164,16 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
     })
 }
 
-/// Perform a workflow action on a release (SPEC §2).
+/// Perform a workflow action on a release (SPEC §2, §11).
 ///
-/// `apply`, `withdraw` (developer, admin); `approve`, `reject` (reviewer, never the one
-/// who applied); `complete_testing`, `go_live`, `cancel`, and the plan's `pause` and
-/// `resume` (admin). An action the status does not allow answers 409 with the release's
-/// `status` and `allowed_actions`.
+/// `apply`, `withdraw`, `take_offline` (developer, admin); `approve`, `reject`
+/// (reviewer, never the one who applied or asked to take offline); `complete_testing`,
+/// `go_live`, `cancel`, `rollback`, and the plan's `pause` and `resume` (admin).
+/// `reject`, `take_offline` and `rollback` need `{"reason"}` (1 to 1,000 characters).
+/// `take_offline` goes to `offline_review` where approval is manual, else `offline`;
+/// `rollback` restores the full release this one archived (`predecessor`) in the same
+/// step. An action the status does not allow answers 409 with the release's `status` and
+/// `allowed_actions`.
 #[utoipa::path(post, path = "/v1/admin/releases/{id}/{action}", tag = "admin",
     security(("bearer" = [])),
     params(
@@ -182,7 +186,7 @@ fn posted_command(action: Action, body: &Body<serde_json::Value>) -> Result<Comm
         (status = 400, description = "`invalid_parameter`, `invalid_body`, `bad_request` (`If-Match`, path not UTF-8)", body = ErrorBody),
         (status = 403, description = "`forbidden`, `self_approval`", body = ErrorBody),
         (status = 404, description = "`release_not_found`, `no_route` (unknown action: the message lists the valid ones)", body = ErrorBody),
-        (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`, `no_plan`, `plan_not_pending`, `plan_has_no_step_above`, `plan_not_running`, `plan_not_paused`", body = ErrorBody),
+        (status = 409, description = "`action_not_allowed`, `another_release_in_flight`, `pilot_testing_not_supported`, `production_only`, `percentage_not_increasing`, `no_plan`, `plan_not_pending`, `plan_has_no_step_above`, `plan_not_running`, `plan_not_paused`, `nothing_to_restore`", body = ErrorBody),
     ))]
 pub async fn action(
     State(s): State<AdminState>,
