@@ -4,7 +4,8 @@
 //! same permissions again (`workflow::permits`), as a second line.
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::HeaderValue;
+use axum::http::header::{AUTHORIZATION, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -123,6 +124,24 @@ pub fn lookup(method: &str, route: &str) -> Option<&'static Endpoint> {
         .find(|e| e.method == method && e.path == route)
 }
 
+/// A refusal sent before the request's body was read. The connection cannot carry
+/// another request until that body is consumed, and reading it for a caller who may not
+/// make the request is work an attacker chooses, so the connection closes and says so:
+/// a keep-alive client then opens a new one instead of sending into a closing socket.
+fn unread(req: &Request, mut response: Response) -> Response {
+    let headers = req.headers();
+    let has_body = headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|n| n.as_bytes() != b"0");
+    if has_body {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// Authenticates and authorizes an admin request by [`ADMIN_ENDPOINTS`]; the actor is
 /// left in the request extensions for the handler.
 pub async fn authorize(State(s): State<AdminState>, mut req: Request, next: Next) -> Response {
@@ -143,7 +162,7 @@ pub async fn authorize(State(s): State<AdminState>, mut req: Request, next: Next
             return next.run(req).await;
         }
         tracing::error!(route = ?route, method = %req.method(), "admin route missing from the access table");
-        return ApiError::NoRoute.into_response();
+        return unread(&req, ApiError::NoRoute.into_response());
     };
     let operation = match endpoint.access {
         Public => return next.run(req).await,
@@ -159,12 +178,15 @@ pub async fn authorize(State(s): State<AdminState>, mut req: Request, next: Next
         Ok(actor) => actor,
         Err(e) => {
             s.metrics.admin.auth_failures.inc();
-            return e.into_response();
+            return unread(&req, e.into_response());
         }
     };
     if !actor_permits(&actor, operation) {
         let role = actor.role();
-        return ApiError::Control(ControlError::Forbidden { role }).into_response();
+        return unread(
+            &req,
+            ApiError::Control(ControlError::Forbidden { role }).into_response(),
+        );
     }
     req.extensions_mut().insert(actor);
     next.run(req).await

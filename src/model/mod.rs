@@ -40,7 +40,7 @@ pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, Relea
 pub use status::{Channel, Serving, Status};
 pub use targeting::{
     DottedVersion, MAX_RULES, MAX_VALUES, Op, RawRule, RawTargeting, Rule, RuleCheck, Targeting,
-    VersionRef, check_attribute_name, check_attribute_value,
+    VersionRef, check_attribute_name, check_attribute_value, short_eq,
 };
 pub(crate) use test_group::UploadVisitor;
 pub use test_group::{CompactSet, HASH_SEED, IdsDropped, StoredLines, TestGroup, TestGroupUpload};

@@ -50,7 +50,7 @@ impl InFlight {
     pub fn targeted(&self, subject: &Subject<'_>) -> bool {
         self.targeting
             .as_ref()
-            .is_none_or(|t| t.holds(|name| subject.attributes.get(name)))
+            .is_none_or(|t| t.holds(|name| subject.attributes.get_bytes(name)))
     }
 }
 

@@ -1,6 +1,8 @@
 //! Who a resolve is for: the user, and the client's attributes (SPEC §10), which the
 //! in-flight release's targeting reads.
 
+use crate::model::short_eq;
+
 /// The client attributes of a resolve (`attr.os=android`, …), borrowed from the request.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Attributes<'a>(&'a [(&'a str, &'a str)]);
@@ -15,7 +17,13 @@ impl<'a> Attributes<'a> {
 
     /// The value of attribute `name`, if the client sent it.
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.get_bytes(name.as_bytes())
+    }
+
+    /// [`Attributes::get`] by the name's bytes, as targeting asks on every resolve.
+    pub fn get_bytes(&self, name: &[u8]) -> Option<&'a str> {
+        let sent = |(n, _): &&(&str, &str)| short_eq(n.as_bytes(), name);
+        self.0.iter().find(sent).map(|(_, v)| *v)
     }
 
     pub fn is_empty(&self) -> bool {

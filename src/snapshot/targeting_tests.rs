@@ -124,7 +124,7 @@ fn raising_the_percentage_never_removes_a_targeted_user() {
             }
             let held = all
                 .as_ref()
-                .is_some_and(|t| t.holds(|n| Attributes::new(&a).get(n)));
+                .is_some_and(|t| t.holds(|n| Attributes::new(&a).get_bytes(n)));
             if !held {
                 prop_assert_eq!(channel(999_999, all.clone(), &user, &a), Channel::Full);
             }

@@ -6,10 +6,6 @@ use serde_json::json;
 use crate::common::{Gateway, Release, Reply, Who};
 use crate::support::{PLAIN_APP, new_release};
 
-/// `full_release` of a release that replaced nothing (or whose predecessor is gone).
-pub const FULL: &[&str] = &["take_offline"];
-/// `full_release` of a release that archived a predecessor it can roll back to.
-pub const FULL_WITH_PREDECESSOR: &[&str] = &["take_offline", "rollback"];
 pub const OFFLINE_REVIEW: &[&str] = &["withdraw", "approve", "reject"];
 
 impl Release<'_> {

@@ -250,3 +250,23 @@ fn if_match_refuses_stale_writes() {
         .send();
     moved(any, "new_version_created", NEW_NO_PILOT);
 }
+
+/// A request refused before its body was read (401, 403) closes its connection and
+/// says so, so a keep-alive client's next request goes out on a fresh connection
+/// instead of into a closing one (it once failed as "peer disconnected" now and then).
+#[test]
+fn refusals_before_the_body_leave_keep_alive_clients_working() {
+    let gw = gateway();
+    let r = new_release(&gw, PLAIN_APP, PROD, "1.0.0");
+    let body = json!({ "reason": "x".repeat(2000) });
+    for _ in 0..100 {
+        let refused = r.act_with(Who::Viewer, "reject", &body).expect(403);
+        assert_eq!(refused.header("connection"), Some("close"));
+        let unauthenticated = gw.admin("POST", &r.path("/apply")).json(&body).send();
+        unauthenticated.expect(401);
+        r.get();
+    }
+    // Without a body there is nothing unread: the connection stays open.
+    let refused = gw.admin("GET", &r.path("")).send().expect(401);
+    assert_eq!(refused.header("connection"), None);
+}

@@ -72,7 +72,7 @@ fn target_apps_belong_to_reviewers() {
     // The new policy decides: the sandbox now waits for a reviewer, production pilots.
     let sandbox = new_release(&gw, AUTO_APP, "sandbox", "1.0.0");
     moved(sandbox.apply(Who::Developer), "under_review", UNDER_REVIEW);
-    moved(sandbox.approve(Who::Reviewer), "full_release", NOTHING);
+    moved(sandbox.approve(Who::Reviewer), "full_release", FULL);
     let prod = new_release_of(
         &gw,
         MP,
@@ -89,7 +89,7 @@ fn target_apps_belong_to_reviewers() {
     let reply = gw.put(Who::Reviewer2, "/v1/admin/apps/superapp-e", &new_app);
     assert!(matches!(reply.status, 200 | 201), "{}", reply.text);
     let r = new_release(&gw, "superapp-e", "test", "1.0.0");
-    moved(r.apply(Who::Developer), "full_release", NOTHING);
+    moved(r.apply(Who::Developer), "full_release", FULL);
     serves(&gw, "superapp-e", "test", "u", Some(("1.0.0", "full")));
 }
 

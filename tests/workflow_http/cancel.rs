@@ -20,7 +20,7 @@ fn cancel_from_each_cancellable_status() {
         "grayscale_release",
         GRAYSCALE,
     );
-    moved(v1.go_live_full(), "full_release", NOTHING);
+    moved(v1.go_live_full(), "full_release", FULL);
 
     // From pilot testing: the pilot group falls back to the full release.
     let v2 = new_release_of(
@@ -80,7 +80,7 @@ fn cancel_from_each_cancellable_status() {
     );
     moved(w2.apply(Who::Developer), "under_review", UNDER_REVIEW);
     refused(w2.act(Who::Admin, "cancel"), "under_review", UNDER_REVIEW);
-    refused(v1.act(Who::Admin, "cancel"), "full_release", NOTHING);
+    refused(v1.act(Who::Admin, "cancel"), "full_release", FULL);
     refused(w1.act(Who::Admin, "cancel"), "canceled", NOTHING);
     let v4 = new_release(&gw, PILOT_APP, PROD, "1.3.0");
     to_pilot_testing(&v4);
@@ -89,7 +89,7 @@ fn cancel_from_each_cancellable_status() {
         "grayscale_release",
         GRAYSCALE,
     );
-    moved(v4.go_live_full(), "full_release", NOTHING);
+    moved(v4.go_live_full(), "full_release", FULL);
     refused(v1.act(Who::Admin, "cancel"), "archived", NOTHING);
 
     use Who::*;

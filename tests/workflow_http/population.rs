@@ -315,7 +315,7 @@ fn releases_in_every_status_are_filtered_and_survive_sigkill() {
         gw: &gw,
         id: ids[6],
     };
-    let full = moved(prepared.go_live_full(), "full_release", NOTHING);
+    let full = moved(prepared.go_live_full(), "full_release", FULL);
     assert_eq!(full["revision"], revision + 1);
     assert_eq!(
         prepared.history().last().map(|h| h["revision"].clone()),

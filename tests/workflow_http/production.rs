@@ -122,9 +122,9 @@ fn production_with_pilot_testing() {
         "50 % of 200 users, got {in_grayscale}"
     );
 
-    let full = moved(r.go_live_full(), "full_release", NOTHING);
+    let full = moved(r.go_live_full(), "full_release", FULL);
     assert_eq!(full["percentage"], json!(0));
-    r.assert_only_allowed("full_release", NOTHING);
+    r.assert_only_allowed("full_release", FULL);
     for user in ["pilot-1", "user-0", "somebody"] {
         serves(&gw, PILOT_APP, PROD, user, Some(("1.0.0", "full")));
     }
@@ -209,7 +209,7 @@ fn production_without_pilot_testing() {
         (10..=80).contains(&served_users),
         "20 % of 200 users, got {served_users}"
     );
-    moved(v1.go_live_full(), "full_release", NOTHING);
+    moved(v1.go_live_full(), "full_release", FULL);
     serves(&gw, PLAIN_APP, PROD, "user-1", Some(("1.0.0", "full")));
 
     // The next version: while it is prepared the previous full release keeps serving.
@@ -221,7 +221,7 @@ fn production_without_pilot_testing() {
         PREPARATION,
     );
     serves(&gw, PLAIN_APP, PROD, "user-1", Some(("1.0.0", "full")));
-    let full = moved(v2.go_live_full(), "full_release", NOTHING);
+    let full = moved(v2.go_live_full(), "full_release", FULL);
 
     // Rule 3: the previous full release is archived in the same step.
     let archived = v1.get();

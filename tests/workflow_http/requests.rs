@@ -54,7 +54,7 @@ fn malformed_requests_change_nothing() {
         PREPARATION,
     );
     let full = new_release(&gw, AUTO_APP, "sandbox", "1.0.0");
-    moved(full.apply(Who::Developer), "full_release", NOTHING);
+    moved(full.apply(Who::Developer), "full_release", FULL);
     let before = everything(&gw);
 
     let raw = [

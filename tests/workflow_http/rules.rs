@@ -42,10 +42,10 @@ fn rule1_a_version_goes_to_a_target_at_most_once() {
     }
     let dev = dev.expect("development release");
     let dev_body = release_body(MP, "1.0.0", PILOT_APP, "development");
-    moved(dev.apply(Who::Developer), "full_release", NOTHING);
+    moved(dev.apply(Who::Developer), "full_release", FULL);
     already_released(&gw, Who::Developer, &dev_body, dev.id);
     let next = new_release(&gw, PILOT_APP, "development", "1.1.0");
-    moved(next.apply(Who::Developer), "full_release", NOTHING);
+    moved(next.apply(Who::Developer), "full_release", FULL);
     assert_eq!(dev.status(), "archived");
     already_released(&gw, Who::Developer, &dev_body, dev.id);
 
@@ -139,7 +139,7 @@ fn rule2_one_release_in_flight_per_target() {
     v1_blocked();
     moved(v2.go_live_grayscale(5.0), "grayscale_release", GRAYSCALE);
     v1_blocked();
-    moved(v2.go_live_full(), "full_release", NOTHING);
+    moved(v2.go_live_full(), "full_release", FULL);
     assert_eq!(
         allowed_of(&v1.get()),
         set_of(NEW_NO_PILOT),
@@ -234,14 +234,14 @@ fn rule3_full_release_archives_the_previous_one() {
     let gw = gateway();
     let dev = "development";
     let neighbour_env = new_release(&gw, PILOT_APP, "test", "1.0.0");
-    moved(neighbour_env.apply(Who::Developer), "full_release", NOTHING);
+    moved(neighbour_env.apply(Who::Developer), "full_release", FULL);
     let neighbour_mp = new_release_of(&gw, "mp-other", PILOT_APP, dev, "1.0.0", json!({}));
-    moved(neighbour_mp.apply(Who::Developer), "full_release", NOTHING);
+    moved(neighbour_mp.apply(Who::Developer), "full_release", FULL);
 
     let mut previous: Option<Release<'_>> = None;
     for version in ["1.0.0", "1.1.0", "1.2.0"] {
         let r = new_release(&gw, PILOT_APP, dev, version);
-        let full = moved(r.apply(Who::Developer), "full_release", NOTHING);
+        let full = moved(r.apply(Who::Developer), "full_release", FULL);
         let query = format!("mini_program={MP}&app={PILOT_APP}&env={dev}&status=full_release");
         assert_eq!(
             listed_where(&gw, &query),
@@ -332,7 +332,7 @@ fn rule4_grayscale_percentages_only_go_up() {
     let top = moved(r.go_live_grayscale(99.9999), "grayscale_release", GRAYSCALE);
     assert_eq!(top["percentage"], json!(99.9999));
     bad_request(r.go_live_grayscale(100.0));
-    moved(r.go_live_full(), "full_release", NOTHING);
+    moved(r.go_live_full(), "full_release", FULL);
 
     grayscale_only_in_production(&gw);
 }
@@ -346,8 +346,8 @@ fn grayscale_only_in_production(gw: &Gateway) {
         "new_version_created",
         NEW_NO_PILOT,
     );
-    moved(sandbox.apply(Who::Developer), "full_release", NOTHING);
-    refused(sandbox.go_live_grayscale(10.0), "full_release", NOTHING);
+    moved(sandbox.apply(Who::Developer), "full_release", FULL);
+    refused(sandbox.go_live_grayscale(10.0), "full_release", FULL);
     // Where production would go to grayscale (pilot testing completed), sandbox goes
     // to full instead, and no step on the way offers or takes go_live.
     for app in [PILOT_APP, AUTO_PILOT_APP] {

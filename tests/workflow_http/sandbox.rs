@@ -23,15 +23,11 @@ fn sandbox_manual_approval_with_pilot_testing() {
     v1.assert_only_allowed("pilot_testing", PILOT_TESTING);
     refused(v1.go_live_grayscale(10.0), "pilot_testing", PILOT_TESTING);
 
-    moved(
-        v1.act(Who::Admin, "complete_testing"),
-        "full_release",
-        NOTHING,
-    );
+    moved(v1.act(Who::Admin, "complete_testing"), "full_release", FULL);
     serves(&gw, PILOT_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.0.0", "full")));
-    refused(v1.go_live_grayscale(10.0), "full_release", NOTHING);
-    refused(v1.go_live_full(), "full_release", NOTHING);
+    refused(v1.go_live_grayscale(10.0), "full_release", FULL);
+    refused(v1.go_live_full(), "full_release", FULL);
 
     let v2 = new_release_of(&gw, MP, PILOT_APP, SANDBOX, "1.1.0", json!({}));
     moved(v2.apply(Who::Developer), "under_review", UNDER_REVIEW);
@@ -45,11 +41,7 @@ fn sandbox_manual_approval_with_pilot_testing() {
     );
     serves(&gw, PILOT_APP, SANDBOX, "pilot-9", Some(("1.1.0", "pilot")));
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.0.0", "full")));
-    moved(
-        v2.act(Who::Admin, "complete_testing"),
-        "full_release",
-        NOTHING,
-    );
+    moved(v2.act(Who::Admin, "complete_testing"), "full_release", FULL);
     assert_eq!(v1.status(), "archived");
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.1.0", "full")));
 
@@ -96,14 +88,14 @@ fn sandbox_manual_approval_without_pilot_testing() {
     );
     moved(v1.apply(Who::Developer), "under_review", UNDER_REVIEW);
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", None);
-    moved(v1.approve(Who::Reviewer), "full_release", NOTHING);
+    moved(v1.approve(Who::Reviewer), "full_release", FULL);
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
-    v1.assert_only_allowed("full_release", NOTHING);
+    v1.assert_only_allowed("full_release", FULL);
 
     let v2 = new_release(&gw, PLAIN_APP, SANDBOX, "1.1.0");
     moved(v2.apply(Who::Developer), "under_review", UNDER_REVIEW);
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
-    moved(v2.approve(Who::Reviewer2), "full_release", NOTHING);
+    moved(v2.approve(Who::Reviewer2), "full_release", FULL);
     assert_eq!(v1.status(), "archived");
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.1.0", "full")));
 
@@ -142,11 +134,11 @@ fn sandbox_manual_approval_without_pilot_testing() {
 fn sandbox_auto_approval() {
     let gw = gateway();
     let v1 = new_release(&gw, AUTO_APP, SANDBOX, "1.0.0");
-    moved(v1.apply(Who::Developer), "full_release", NOTHING);
+    moved(v1.apply(Who::Developer), "full_release", FULL);
     serves(&gw, AUTO_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
-    v1.assert_only_allowed("full_release", NOTHING);
+    v1.assert_only_allowed("full_release", FULL);
     let v2 = new_release(&gw, AUTO_APP, SANDBOX, "1.1.0");
-    moved(v2.apply(Who::Admin), "full_release", NOTHING);
+    moved(v2.apply(Who::Admin), "full_release", FULL);
     assert_eq!(v1.status(), "archived");
     serves(&gw, AUTO_APP, SANDBOX, "somebody", Some(("1.1.0", "full")));
     use Who::*;
@@ -175,11 +167,7 @@ fn sandbox_auto_approval() {
         Some(("1.0.0", "pilot")),
     );
     serves(&gw, AUTO_PILOT_APP, SANDBOX, "somebody", None);
-    moved(
-        p1.act(Who::Admin, "complete_testing"),
-        "full_release",
-        NOTHING,
-    );
+    moved(p1.act(Who::Admin, "complete_testing"), "full_release", FULL);
     serves(
         &gw,
         AUTO_PILOT_APP,
@@ -227,7 +215,7 @@ fn development_and_test_go_live_on_apply() {
         assert_eq!(allowed_of(&v1.get()), set_of(NEW_NO_PILOT));
         v1.assert_only_allowed("new_version_created", NEW_NO_PILOT);
         serves(&gw, PILOT_APP, env, "somebody", None);
-        moved(v1.apply(Who::Developer), "full_release", NOTHING);
+        moved(v1.apply(Who::Developer), "full_release", FULL);
         serves(
             &gw,
             PILOT_APP,
@@ -235,10 +223,10 @@ fn development_and_test_go_live_on_apply() {
             "somebody",
             Some((&format!("1.0.0-{env}"), "full")),
         );
-        v1.assert_only_allowed("full_release", NOTHING);
+        v1.assert_only_allowed("full_release", FULL);
 
         let v2 = new_release(&gw, PILOT_APP, env, &format!("1.1.0-{env}"));
-        let v2_full = moved(v2.apply(Who::Developer2), "full_release", NOTHING);
+        let v2_full = moved(v2.apply(Who::Developer2), "full_release", FULL);
         let v1_now = v1.get();
         assert_eq!(v1_now["status"], "archived");
         assert_eq!(v1_now["revision"], v2_full["revision"]);

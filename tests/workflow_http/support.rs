@@ -30,11 +30,15 @@ pub const UNDER_REVIEW: &[&str] = &["withdraw", "approve", "reject"];
 pub const PILOT_TESTING: &[&str] = &["set_test_group", "complete_testing", "cancel"];
 pub const PREPARATION: &[&str] = &["go_live", "cancel"];
 pub const GRAYSCALE: &[&str] = &["go_live", "cancel"];
-/// `full_release`, `canceled`, `archived`.
+/// `full_release` of a release that replaced nothing (SPEC §11).
+pub const FULL: &[&str] = &["take_offline"];
+/// `full_release` of a release that archived a predecessor it can roll back to.
+pub const FULL_WITH_PREDECESSOR: &[&str] = &["take_offline", "rollback"];
+/// `canceled`, `archived`, `offline`, `rolled_back`.
 pub const NOTHING: &[&str] = &[];
 
-/// Every action on an existing release, in SPEC §2 order.
-pub const ACTIONS: [&str; 9] = [
+/// Every action on an existing release, in SPEC §2 and §11 order.
+pub const ACTIONS: [&str; 11] = [
     "edit_config",
     "set_test_group",
     "apply",
@@ -44,17 +48,19 @@ pub const ACTIONS: [&str; 9] = [
     "complete_testing",
     "go_live",
     "cancel",
+    "take_offline",
+    "rollback",
 ];
 
 /// The actors whose role may perform `action` (SPEC §2 "who").
 pub fn permitted(action: &str) -> &'static [Who] {
     use Who::*;
     match action {
-        "create" | "edit_config" | "set_test_group" | "apply" | "withdraw" => {
+        "create" | "edit_config" | "set_test_group" | "apply" | "withdraw" | "take_offline" => {
             &[Developer, Developer2, Admin]
         }
         "approve" | "reject" => &[Reviewer, Reviewer2],
-        "complete_testing" | "go_live" | "cancel" => &[Admin],
+        "complete_testing" | "go_live" | "cancel" | "rollback" => &[Admin],
         other => panic!("unknown action {other}"),
     }
 }
@@ -192,7 +198,9 @@ impl Release<'_> {
         match action {
             "edit_config" => self.put_config(who, &json!({ "attempt": true })),
             "set_test_group" => self.put_test_group(who, &["attempt-user"]),
-            "reject" => self.reject(who, "attempted rejection"),
+            "reject" | "take_offline" | "rollback" => {
+                self.act_with(who, action, &json!({ "reason": "attempted" }))
+            }
             "go_live" => self.act_with(who, "go_live", &json!({ "type": "full" })),
             other => self.act(who, other),
         }

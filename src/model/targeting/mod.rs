@@ -14,11 +14,13 @@ use utoipa::ToSchema;
 use super::InvalidValue;
 
 mod raw;
+mod short;
 #[cfg(test)]
 mod tests;
 mod version;
 
 pub use raw::{Op, RawRule, RawTargeting};
+pub use short::eq as short_eq;
 pub use version::{DottedVersion, VersionRef};
 
 /// The most rules a targeting may have.
@@ -91,9 +93,13 @@ impl Name {
         }
     }
 
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
     fn as_str(&self) -> &str {
         // Built from a checked name's first bytes: ASCII, so always a whole str.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
     }
 }
 
@@ -142,7 +148,11 @@ impl Rule {
                 fold,
                 negate,
             } => contains(values, v, *fold) != *negate,
-            Test::StartsWith(prefix) => v.starts_with(&**prefix),
+            Test::StartsWith(prefix) => {
+                let prefix = prefix.as_bytes();
+                let head = v.as_bytes().get(..prefix.len());
+                head.is_some_and(|head| short::eq(head, prefix))
+            }
             Test::VersionEq(l) => version().is_some_and(|c| c == l.as_ref()),
             Test::VersionGte(l) => version().is_some_and(|c| c >= l.as_ref()),
             Test::VersionLt(l) => version().is_some_and(|c| c < l.as_ref()),
@@ -164,12 +174,11 @@ fn contains(values: &[Box<str>], v: &str, fold: bool) -> bool {
     if values.len() <= LINEAR_VALUES {
         return values.iter().any(|x| {
             let x = x.as_bytes();
-            x.len() == v.len()
-                && if fold {
-                    x.eq_ignore_ascii_case(v)
-                } else {
-                    x == v
-                }
+            if fold {
+                x.len() == v.len() && x.eq_ignore_ascii_case(v)
+            } else {
+                short::eq(x, v)
+            }
         });
     }
     if !fold {
@@ -214,10 +223,10 @@ impl Targeting {
         self.rules.is_empty()
     }
 
-    /// Whether every rule holds for the attributes `get` answers (see [`Rule::holds`]).
-    /// Never allocates.
-    pub fn holds<'v>(&self, get: impl Fn(&str) -> Option<&'v str>) -> bool {
-        self.rules.iter().all(|r| r.holds(get(r.attribute())))
+    /// Whether every rule holds for the attributes `get` answers for each rule's
+    /// attribute name, as bytes (see [`Rule::holds`]). Never allocates.
+    pub fn holds<'v>(&self, get: impl Fn(&[u8]) -> Option<&'v str>) -> bool {
+        self.rules.iter().all(|r| r.holds(get(r.name.as_bytes())))
     }
 
     /// Each rule with the value seen and whether it held, for explain.

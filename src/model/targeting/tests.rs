@@ -204,7 +204,10 @@ fn attrs(pairs: &[(&str, &str)]) -> HashMap<String, String> {
 }
 
 pub(super) fn holds(t: &Targeting, attrs: &HashMap<String, String>) -> bool {
-    t.holds(|name| attrs.get(name).map(String::as_str))
+    t.holds(|name| {
+        let name = std::str::from_utf8(name).ok()?;
+        attrs.get(name).map(String::as_str)
+    })
 }
 
 #[test]
