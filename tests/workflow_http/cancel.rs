@@ -89,7 +89,7 @@ fn cancel_from_each_cancellable_status() {
         "grayscale_release",
         GRAYSCALE,
     );
-    moved(v4.go_live_full(), "full_release", FULL);
+    moved(v4.go_live_full(), "full_release", FULL_WITH_PREDECESSOR);
     refused(v1.act(Who::Admin, "cancel"), "archived", NOTHING);
 
     use Who::*;

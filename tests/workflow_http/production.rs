@@ -221,7 +221,7 @@ fn production_without_pilot_testing() {
         PREPARATION,
     );
     serves(&gw, PLAIN_APP, PROD, "user-1", Some(("1.0.0", "full")));
-    let full = moved(v2.go_live_full(), "full_release", FULL);
+    let full = moved(v2.go_live_full(), "full_release", FULL_WITH_PREDECESSOR);
 
     // Rule 3: the previous full release is archived in the same step.
     let archived = v1.get();

@@ -45,7 +45,7 @@ fn rule1_a_version_goes_to_a_target_at_most_once() {
     moved(dev.apply(Who::Developer), "full_release", FULL);
     already_released(&gw, Who::Developer, &dev_body, dev.id);
     let next = new_release(&gw, PILOT_APP, "development", "1.1.0");
-    moved(next.apply(Who::Developer), "full_release", FULL);
+    moved(next.apply(Who::Developer), "full_release", FULL_WITH_PREDECESSOR);
     assert_eq!(dev.status(), "archived");
     already_released(&gw, Who::Developer, &dev_body, dev.id);
 
@@ -241,7 +241,11 @@ fn rule3_full_release_archives_the_previous_one() {
     let mut previous: Option<Release<'_>> = None;
     for version in ["1.0.0", "1.1.0", "1.2.0"] {
         let r = new_release(&gw, PILOT_APP, dev, version);
-        let full = moved(r.apply(Who::Developer), "full_release", FULL);
+        let allowed = match previous {
+            Some(_) => FULL_WITH_PREDECESSOR,
+            None => FULL,
+        };
+        let full = moved(r.apply(Who::Developer), "full_release", allowed);
         let query = format!("mini_program={MP}&app={PILOT_APP}&env={dev}&status=full_release");
         assert_eq!(
             listed_where(&gw, &query),

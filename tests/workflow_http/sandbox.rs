@@ -41,7 +41,7 @@ fn sandbox_manual_approval_with_pilot_testing() {
     );
     serves(&gw, PILOT_APP, SANDBOX, "pilot-9", Some(("1.1.0", "pilot")));
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.0.0", "full")));
-    moved(v2.act(Who::Admin, "complete_testing"), "full_release", FULL);
+    moved(v2.act(Who::Admin, "complete_testing"), "full_release", FULL_WITH_PREDECESSOR);
     assert_eq!(v1.status(), "archived");
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.1.0", "full")));
 
@@ -95,7 +95,7 @@ fn sandbox_manual_approval_without_pilot_testing() {
     let v2 = new_release(&gw, PLAIN_APP, SANDBOX, "1.1.0");
     moved(v2.apply(Who::Developer), "under_review", UNDER_REVIEW);
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
-    moved(v2.approve(Who::Reviewer2), "full_release", FULL);
+    moved(v2.approve(Who::Reviewer2), "full_release", FULL_WITH_PREDECESSOR);
     assert_eq!(v1.status(), "archived");
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.1.0", "full")));
 
@@ -138,7 +138,7 @@ fn sandbox_auto_approval() {
     serves(&gw, AUTO_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
     v1.assert_only_allowed("full_release", FULL);
     let v2 = new_release(&gw, AUTO_APP, SANDBOX, "1.1.0");
-    moved(v2.apply(Who::Admin), "full_release", FULL);
+    moved(v2.apply(Who::Admin), "full_release", FULL_WITH_PREDECESSOR);
     assert_eq!(v1.status(), "archived");
     serves(&gw, AUTO_APP, SANDBOX, "somebody", Some(("1.1.0", "full")));
     use Who::*;
@@ -226,7 +226,7 @@ fn development_and_test_go_live_on_apply() {
         v1.assert_only_allowed("full_release", FULL);
 
         let v2 = new_release(&gw, PILOT_APP, env, &format!("1.1.0-{env}"));
-        let v2_full = moved(v2.apply(Who::Developer2), "full_release", FULL);
+        let v2_full = moved(v2.apply(Who::Developer2), "full_release", FULL_WITH_PREDECESSOR);
         let v1_now = v1.get();
         assert_eq!(v1_now["status"], "archived");
         assert_eq!(v1_now["revision"], v2_full["revision"]);
