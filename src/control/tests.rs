@@ -49,6 +49,13 @@ impl Store for Interleaved {
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
         self.inner.history(release).await
     }
+    async fn suspension_history(
+        &self,
+        app: &AppId,
+        mp: &crate::model::MiniProgramId,
+    ) -> Result<Vec<crate::model::SuspensionEvent>, StoreError> {
+        self.inner.suspension_history(app, mp).await
+    }
     async fn add_reports(
         &self,
         deltas: Vec<(ReleaseId, crate::reports::ArmCounts)>,

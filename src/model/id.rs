@@ -260,17 +260,22 @@ string_newtype!(
 );
 
 string_newtype!(
-    /// Why a person did something (a rejection): 1 to 4096 bytes once trimmed.
+    /// Why a person did something (a rejection, a suspension): SPEC §11's 1 to 1,000
+    /// characters once trimmed, counted as Unicode scalar values (what JSON Schema's
+    /// `maxLength` counts), never truncated.
     Reason,
     normalised by |s| {
         let reason = s.trim();
-        if reason.is_empty() || reason.len() > 4096 {
+        if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
             return Err(InvalidValue::new(
                 "reason",
-                "a rejection needs a reason of 1 to 4096 bytes",
+                "a reason of 1 to 1,000 characters is required",
             ));
         }
         Ok(reason.into())
     },
-    schema: ("1 to 4096 bytes, not only white space.", "\\S", 4096)
+    schema: ("1 to 1,000 characters, not only white space.", "\\S", MAX_REASON_CHARS)
 );
+
+/// The longest [`Reason`], in characters (SPEC §11).
+pub const MAX_REASON_CHARS: usize = 1000;
