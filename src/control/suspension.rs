@@ -78,7 +78,14 @@ pub fn suspend(
         at: now,
         revision,
     };
-    let event = event(app, mp, actor, SuspensionAction::Suspend, reason, (revision, now));
+    let event = event(
+        app,
+        mp,
+        actor,
+        SuspensionAction::Suspend,
+        reason,
+        (revision, now),
+    );
     let record = SuspensionRecord {
         app: app.clone(),
         mini_program: mp.clone(),

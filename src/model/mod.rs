@@ -29,8 +29,8 @@ pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
 pub use app::{MiniProgramVersion, TargetApp};
 pub use guard::{Finding, Guard, OnRegression, RawGuard};
 pub use id::{
-    AppId, MAX_REASON_CHARS, MiniProgramId, PackageUrl, Reason, ReleaseId, Salt, Sha256, UserId, Version,
-    check_ident, check_user_id,
+    AppId, MAX_REASON_CHARS, MiniProgramId, PackageUrl, Reason, ReleaseId, Salt, Sha256, UserId,
+    Version, check_ident, check_user_id,
 };
 pub use percentage::{GrayscalePercentage, Percentage};
 pub use plan::{

@@ -10,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiResult;
+use crate::control::{Lifted, SuspensionInfo};
 use crate::http::AdminState;
 use crate::http::auth::Authenticated;
 use crate::http::body::Body;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::Json;
 use crate::http::params::Path;
-use crate::control::{Lifted, SuspensionInfo};
 use crate::model::{AppId, MiniProgramId, Reason, SuspensionAction, SuspensionEvent, rfc3339};
 
 /// Why the super app stops the mini program.

@@ -211,7 +211,11 @@ impl RedisStore {
         }
         // Ids never contain `/`, so `app/mini_program` is unambiguous.
         for s in &batch.records.suspensions {
-            op("suspension", format!("{}/{}", s.app, s.mini_program), encode(s)?);
+            op(
+                "suspension",
+                format!("{}/{}", s.app, s.mini_program),
+                encode(s)?,
+            );
         }
         for e in &batch.suspension_history {
             let key = format!("{}/{}", e.app, e.mini_program);
