@@ -36,6 +36,8 @@ mod replica;
 pub mod scheduler;
 mod suspension;
 #[cfg(test)]
+mod suspension_tests;
+#[cfg(test)]
 mod tests;
 
 pub use clock::{Clock, ManualClock, SystemClock};
