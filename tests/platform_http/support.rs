@@ -144,6 +144,12 @@ pub fn batch(gw: &Gateway, env: &str, user: &str, mini_programs: Option<&[&str]>
     reply.expect(200).body
 }
 
+/// A batch answer's result for `mp`: `Some(Value::Null)` when listed as null, `None`
+/// when not listed at all (indexing a JSON object would read both as null).
+pub fn result_of(answer: &Value, mp: &str) -> Option<Value> {
+    answer["results"].as_object()?.get(mp).cloned()
+}
+
 pub fn suspension_path(app: &str, mp: &str) -> String {
     format!("/v1/admin/apps/{app}/suspensions/{mp}")
 }
