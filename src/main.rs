@@ -1,5 +1,6 @@
 //! The `graygate` command line: `serve` (the default), `check-config`, `hash-token`, and
-//! `release …` and `explain` (the operator CLI in [`graygate::cli`]).
+//! `release …`, `explain`, `suspend`, `unsuspend` and `suspensions` (the operator CLI in
+//! [`graygate::cli`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,13 @@ enum Command {
     /// Explain what a user of a route gets and why, with the client's attributes
     /// (token in GRAYGATE_TOKEN).
     Explain(graygate::cli::ExplainArgs),
+    /// Suspend a mini program in every environment of a target app, with a reason
+    /// (reviewer; token in GRAYGATE_TOKEN).
+    Suspend(graygate::cli::SuspendArgs),
+    /// Lift a mini program's suspension in a target app (reviewer; token in GRAYGATE_TOKEN).
+    Unsuspend(graygate::cli::UnsuspendArgs),
+    /// List the suspensions in force in a target app (token in GRAYGATE_TOKEN).
+    Suspensions(graygate::cli::SuspensionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +79,9 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Release(args) => Ok(graygate::cli::run(&cli.api, &args)?),
         Command::Explain(args) => Ok(graygate::cli::explain(&cli.api, &args)?),
+        Command::Suspend(args) => Ok(graygate::cli::suspend(&cli.api, &args)?),
+        Command::Unsuspend(args) => Ok(graygate::cli::unsuspend(&cli.api, &args)?),
+        Command::Suspensions(args) => Ok(graygate::cli::suspensions(&cli.api, &args)?),
     }
 }
 

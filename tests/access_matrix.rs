@@ -26,7 +26,7 @@ const BUILD: Allowed = Some([false, true, true, false]);
 /// Admins only: complete_testing, go_live, cancel, plans (set, remove, pause, resume)
 /// and guards (set, remove).
 const ADMIN: Allowed = Some([false, false, true, false]);
-/// The super-app side only: approve, reject, and its target apps.
+/// The super-app side only: approve, reject, its target apps and suspensions (SPEC §11).
 const REVIEW: Allowed = Some([false, false, false, true]);
 const PUBLIC: Allowed = None;
 
@@ -35,6 +35,26 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("GET", "/v1/admin/apps", "", READ),
     ("GET", "/v1/admin/apps/{app}", "", READ),
     ("PUT", "/v1/admin/apps/{app}", "", REVIEW),
+    // SPEC §11: suspensions are the super app's to make and lift, everybody's to read.
+    ("GET", "/v1/admin/apps/{app}/suspensions", "", READ),
+    (
+        "PUT",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}",
+        "",
+        REVIEW,
+    ),
+    (
+        "DELETE",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}",
+        "",
+        REVIEW,
+    ),
+    (
+        "GET",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}/history",
+        "",
+        READ,
+    ),
     ("GET", "/v1/admin/mini-programs/{mp}/versions", "", READ),
     ("POST", "/v1/admin/mini-programs/{mp}/versions", "", BUILD),
     ("GET", "/v1/admin/releases", "", READ),
@@ -88,6 +108,7 @@ fn fill(path: &str, action: &str) -> String {
     let path = path
         .replace("{app}", "superapp-a")
         .replace("{mp}", "mp-a")
+        .replace("{mini_program}", "mp-a")
         .replace("{id}", "1")
         .replace("{action}", action);
     if path == "/v1/admin/explain" {

@@ -1,4 +1,4 @@
-//! `graygate release …` against the real gateway: the binary serves on free ports with an
+//! `graygate release …` (and `suspend`, `unsuspend`, `suspensions`) against the real gateway: the binary serves on free ports with an
 //! embedded store in a temp dir, and the CLI runs as a subprocess, as an operator would run it.
 
 use std::io::{BufRead, BufReader};
@@ -174,6 +174,8 @@ fn assert_fails_with(o: &Output, needle: &str) {
 mod guard;
 #[path = "cli/plan.rs"]
 mod plan;
+#[path = "cli/suspension.rs"]
+mod suspension;
 #[path = "cli/targeting.rs"]
 mod targeting;
 

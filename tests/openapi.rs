@@ -33,10 +33,18 @@ const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 23] = [
+const ADMIN_SPEC: [(&str, &str); 27] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
+    // SPEC §11: suspensions by the super app, and their recorded events.
+    ("GET", "/v1/admin/apps/{app}/suspensions"),
+    ("PUT", "/v1/admin/apps/{app}/suspensions/{mini_program}"),
+    ("DELETE", "/v1/admin/apps/{app}/suspensions/{mini_program}"),
+    (
+        "GET",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}/history",
+    ),
     ("GET", "/v1/admin/mini-programs/{mp}/versions"),
     ("POST", "/v1/admin/mini-programs/{mp}/versions"),
     ("GET", "/v1/admin/releases"),
@@ -114,6 +122,7 @@ impl Listener {
 fn concrete(path: &str) -> String {
     path.replace("{app}", "superapp-a")
         .replace("{mp}", "mp-coupons")
+        .replace("{mini_program}", "mp-coupons")
         .replace("{id}", "1")
         .replace("{action}", "apply")
 }

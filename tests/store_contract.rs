@@ -7,6 +7,8 @@ mod common;
 mod outcomes;
 #[path = "store_contract/reports.rs"]
 mod reports;
+#[path = "store_contract/suspensions.rs"]
+mod suspensions;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -119,6 +121,7 @@ async fn contract(store: Arc<dyn Store>) {
         },
         history: Vec::new(),
         reads: Reads::default(),
+        suspension_history: Vec::new(),
     };
     store.commit(Arc::new(b1)).await.expect("commit 1");
     assert_eq!(store.revision().await.expect("revision"), 1);
@@ -144,6 +147,7 @@ async fn contract(store: Arc<dyn Store>) {
         },
         history: vec![history(1, 2, Status::NewVersionCreated)],
         reads: Reads::default(),
+        suspension_history: Vec::new(),
     };
     store.commit(Arc::new(b2)).await.expect("commit 2");
 
@@ -158,6 +162,7 @@ async fn contract(store: Arc<dyn Store>) {
         },
         history: Vec::new(),
         reads: reads_route(),
+        suspension_history: Vec::new(),
     };
     match store.commit(Arc::new(stale)).await {
         Err(StoreError::Conflict {
@@ -178,6 +183,7 @@ async fn contract(store: Arc<dyn Store>) {
         },
         history: vec![history(1, 3, Status::UnderReview)],
         reads: Reads::default(),
+        suspension_history: Vec::new(),
     };
     store.commit(Arc::new(b3)).await.expect("commit 3");
 
@@ -227,6 +233,7 @@ async fn one_writer_wins(a: Arc<dyn Store>, b: Arc<dyn Store>) {
             },
             history: Vec::new(),
             reads: reads_route(),
+            suspension_history: Vec::new(),
         })
     };
     let (ra, rb) = tokio::join!(a.commit(batch(10)), b.commit(batch(11)));
@@ -258,6 +265,12 @@ async fn embedded_store_keeps_the_contract() {
     reports::report_totals(store.clone(), store.clone()).await;
     let fresh = EmbeddedStore::open(&dir.path().join("outcomes.db")).expect("open");
     outcomes::commit_outcomes(Arc::new(fresh)).await;
+    let suspensions_at = dir.path().join("suspensions.db");
+    let fresh = Arc::new(EmbeddedStore::open(&suspensions_at).expect("open"));
+    let written = suspensions::suspensions(fresh.clone(), fresh.clone()).await;
+    drop(fresh);
+    let reopened = EmbeddedStore::open(&suspensions_at).expect("reopen");
+    suspensions::read_back(&reopened, &written).await;
     let before = store.load().await.expect("load");
     drop(store);
     let reopened = EmbeddedStore::open(&path).expect("reopen");
@@ -345,6 +358,13 @@ async fn redis_store_keeps_the_contract() {
     let fresh = RedisStore::connect(&url, &ns).await.expect("connect");
     outcomes::commit_outcomes(Arc::new(fresh)).await;
     drop_namespace(&url, &ns).await;
+    let ns = fresh_namespace();
+    let a = Arc::new(RedisStore::connect(&url, &ns).await.expect("connect"));
+    let b = Arc::new(RedisStore::connect(&url, &ns).await.expect("connect"));
+    let written = suspensions::suspensions(a, b).await;
+    let reconnected = RedisStore::connect(&url, &ns).await.expect("reconnect");
+    suspensions::read_back(&reconnected, &written).await;
+    drop_namespace(&url, &ns).await;
 }
 
 #[tokio::test]
@@ -362,6 +382,7 @@ async fn redis_namespaces_are_isolated() {
         },
         history: Vec::new(),
         reads: Reads::default(),
+        suspension_history: Vec::new(),
     };
     a.commit(Arc::new(batch)).await.expect("commit");
     assert_eq!(a.revision().await.expect("a"), 1);

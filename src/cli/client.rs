@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::{ApiFailure, CliError, TOKEN_VAR, unexpected};
 
-/// A blocking admin API client for `/v1/admin/releases` and `/v1/admin/explain`.
+/// A blocking admin API client for `/v1/admin/releases`, `/v1/admin/explain` and the
+/// target apps' suspensions.
 pub(super) struct Client {
     agent: ureq::Agent,
     /// `…/v1/admin/releases`, the base of the release commands' paths.
@@ -52,6 +53,22 @@ impl Client {
         self.fetch(&url, query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
+    /// A `GET` of `…/v1/admin{path}`.
+    pub(super) fn admin_get(&self, path: &str) -> Result<Value, CliError> {
+        let url = format!("{}{path}", self.admin);
+        self.fetch(&url, std::iter::empty())
+    }
+
+    /// A write to `…/v1/admin{path}`.
+    pub(super) fn admin_write(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, CliError> {
+        self.send(method, &format!("{}{path}", self.admin), body, None)
+    }
+
     /// A `GET` of `url` with the query's pairs, each percent-encoded.
     fn fetch<'q>(
         &self,
@@ -75,7 +92,16 @@ impl Client {
         body: Option<&Value>,
         if_match: Option<u64>,
     ) -> Result<Value, CliError> {
-        let url = format!("{}{path}", self.base);
+        self.send(method, &format!("{}{path}", self.base), body, if_match)
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        if_match: Option<u64>,
+    ) -> Result<Value, CliError> {
         let send = |request: ureq::RequestBuilder<ureq::typestate::WithBody>| {
             let request = self.headers(request, if_match);
             match body {
@@ -84,11 +110,11 @@ impl Client {
             }
         };
         let response = match method {
-            Method::Post => send(self.agent.post(&url)),
-            Method::Put => send(self.agent.put(&url)),
-            Method::Delete => self.headers(self.agent.delete(&url), if_match).call(),
+            Method::Post => send(self.agent.post(url)),
+            Method::Put => send(self.agent.put(url)),
+            Method::Delete => self.headers(self.agent.delete(url), if_match).call(),
         };
-        finish(&url, response)
+        finish(url, response)
     }
 
     fn headers<B>(

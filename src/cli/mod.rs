@@ -15,7 +15,8 @@
 //! `ps`, and it is never printed. `main.rs` only wires the subcommand in, with
 //! [`ApiOptions`] as global flags that work before or after it.
 //! `graygate hash-token` lives here too (`token`): it prints config for the tokens this
-//! CLI then sends.
+//! CLI then sends. `graygate suspend`, `unsuspend` and `suspensions` (SPEC §11, the super
+//! app's stop of a mini program) are in `suspension`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,6 +36,7 @@ mod guard_args;
 mod plan;
 mod plan_args;
 mod render;
+mod suspension;
 mod targeting;
 mod targeting_args;
 #[cfg(test)]
@@ -46,6 +48,9 @@ use files::{read_config, read_test_group};
 use error::unexpected;
 pub use error::{ApiFailure, CliError};
 pub use explain::ExplainArgs;
+pub use suspension::{
+    SuspendArgs, SuspensionsArgs, UnsuspendArgs, list as suspensions, suspend, unsuspend,
+};
 pub use token::{HashTokenArgs, hash_token};
 
 use client::{Client, Method};

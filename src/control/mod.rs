@@ -34,6 +34,9 @@ mod publish;
 mod read;
 mod replica;
 pub mod scheduler;
+mod suspension;
+#[cfg(test)]
+mod suspension_tests;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +45,7 @@ pub use decide::{AppInput, CreateRelease, build_app};
 pub use guard::ReleaseHealth;
 pub use read::{ReleaseFilter, ReleaseInfo};
 pub use replica::Replica;
+pub use suspension::{Lifted, SuspensionInfo};
 
 /// Every way an admin request can fail in the control plane.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +66,13 @@ pub enum ControlError {
     VersionExists,
     #[error("the {0} environment has releases and cannot be removed")]
     EnvironmentInUse(Env),
+    /// SPEC §11: a suspension names a mini program with at least one uploaded version.
+    #[error("no such mini program: it has no uploaded version")]
+    MiniProgramNotFound,
+    #[error("this mini program is already suspended in this app; lift it first")]
+    AlreadySuspended,
+    #[error("this mini program is not suspended in this app")]
+    NotSuspended,
     #[error("release is at revision {current}, not {expected}")]
     PreconditionFailed { expected: u64, current: u64 },
     #[error(transparent)]
@@ -262,6 +273,9 @@ fn log_batch(batch: &Batch) {
     }
     for v in &batch.records.versions {
         tracing::info!(actor = %v.created_by, mini_program = %v.mini_program, version = %v.version, revision = v.revision, "version uploaded");
+    }
+    for e in &batch.suspension_history {
+        tracing::info!(actor = %e.actor, app = %e.app, mini_program = %e.mini_program, action = e.action.as_str(), revision = e.revision, "suspension");
     }
 }
 

@@ -41,6 +41,8 @@ pub fn publish(
     let mut next = old.with_changes(state.revision, changes, metrics);
     let tokens = state.apps.values();
     next.set_report_tokens(tokens.filter_map(|a| Some((a.id.as_str(), a.report_token_sha256?))));
+    let suspended = state.active_suspensions();
+    next.set_suspended(suspended.map(|(app, mp, _)| (app.as_str(), mp.as_str())));
     cell.store(Arc::new(next));
     retired.forget(metrics);
     for ((app, env, status), n) in state.status_counts() {
@@ -99,13 +101,20 @@ impl Retired {
 }
 
 /// What one route serves in `state`: its current full release and its in-flight release,
-/// which counts its reports on its tally.
+/// which counts its reports on its tally. A suspended route (SPEC §11) that would serve
+/// is published as a route that serves nobody: a resolve of it misses without any check
+/// on the hot path, and a batch over the whole target still lists it (as null).
 fn build_route(
     state: &Replica,
     key: &RouteKey,
     metrics: &Metrics,
     tallies: &Tallies,
 ) -> Option<Route> {
+    if state.suspension(&key.app, &key.mini_program).is_some() {
+        let serving = |r: &Release| r.status.serving() != Serving::Nothing;
+        let serves = state.current_full(key).is_some() || state.in_flight(key).is_some_and(serving);
+        return serves.then(Route::default);
+    }
     let full = state
         .current_full(key)
         .and_then(|r| release_input(state, r, Arc::default()));

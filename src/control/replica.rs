@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::model::{
     AppId, Env, Millis, MiniProgramId, MiniProgramVersion, PlanState, Release, ReleaseId, Serving,
-    Status, TargetApp, TestGroup, Version,
+    Status, Suspension, SuspensionRecord, TargetApp, TestGroup, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Records};
@@ -22,6 +22,9 @@ pub struct Replica {
     pub versions: BTreeMap<(MiniProgramId, Version), MiniProgramVersion>,
     pub releases: BTreeMap<ReleaseId, Release>,
     pub test_groups: HashMap<ReleaseId, Arc<TestGroup>>,
+    /// The last suspension change of each (target app, mini program) (SPEC §11); lifted
+    /// ones stay, so the revision of a lift can be read back.
+    pub suspensions: BTreeMap<(AppId, MiniProgramId), SuspensionRecord>,
     routes: BTreeMap<RouteKey, BTreeSet<ReleaseId>>,
     once: HashMap<OnceKey, ReleaseId>,
     status_counts: BTreeMap<(AppId, Env, Status), i64>,
@@ -64,6 +67,9 @@ impl Replica {
         for r in records.releases {
             changed.insert(RouteKey::of(&r));
             self.upsert_release(r);
+        }
+        for s in records.suspensions {
+            changed.extend(self.set_suspension(s));
         }
         self.revision = self.revision.max(records.revision);
         changed
@@ -112,6 +118,34 @@ impl Replica {
         );
         self.once.insert(once, r.id);
         self.releases.insert(r.id, r);
+    }
+
+    /// Records a suspension change; returns the (app, mini program)'s routes in every
+    /// environment, which all start or stop serving with it.
+    fn set_suspension(&mut self, s: SuspensionRecord) -> Vec<RouteKey> {
+        let routes = Env::ALL.into_iter().map(|env| RouteKey {
+            app: s.app.clone(),
+            env,
+            mini_program: s.mini_program.clone(),
+        });
+        let routes = routes.filter(|k| self.routes.contains_key(k)).collect();
+        self.suspensions
+            .insert((s.app.clone(), s.mini_program.clone()), s);
+        routes
+    }
+
+    /// The suspension of a mini program in a target app, if one is in force.
+    pub fn suspension(&self, app: &AppId, mp: &MiniProgramId) -> Option<&Suspension> {
+        let record = self.suspensions.get(&(app.clone(), mp.clone()))?;
+        record.active.as_ref()
+    }
+
+    /// The suspensions in force, with their (target app, mini program).
+    pub fn active_suspensions(
+        &self,
+    ) -> impl Iterator<Item = (&AppId, &MiniProgramId, &Suspension)> + Clone {
+        let records = self.suspensions.iter();
+        records.filter_map(|((a, m), r)| Some((a, m, r.active.as_ref()?)))
     }
 
     /// The plan steps due at `now`. Entries due by the hold but waiting for a window are

@@ -16,7 +16,7 @@ use crate::store::{Batch, Records, Store, StoreError};
 
 /// An embedded store where `other` (another node's batch) commits first, once, and
 /// reading changes fails while `changes_fail` is set.
-struct Interleaved {
+pub(super) struct Interleaved {
     inner: EmbeddedStore,
     other: Mutex<Option<Batch>>,
     changes_fail: AtomicBool,
@@ -49,6 +49,13 @@ impl Store for Interleaved {
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
         self.inner.history(release).await
     }
+    async fn suspension_history(
+        &self,
+        app: &AppId,
+        mp: &crate::model::MiniProgramId,
+    ) -> Result<Vec<crate::model::SuspensionEvent>, StoreError> {
+        self.inner.suspension_history(app, mp).await
+    }
     async fn add_reports(
         &self,
         deltas: Vec<(ReleaseId, crate::reports::ArmCounts)>,
@@ -77,6 +84,18 @@ fn other_app(base: u64, name: &str) -> Batch {
     let app = build_app((id(name), envs()).into(), base + 1, 0).expect("app");
     batch.records.apps.push(app);
     batch
+}
+
+impl Interleaved {
+    /// Lets `other` commit just before this node's next commit.
+    pub(super) fn first_commit(store: &Interleaved, other: Batch) {
+        *store.other.lock().expect("lock") = Some(other);
+    }
+}
+
+/// A control plane on a fresh store that already holds app `first` at revision 1.
+pub(super) async fn start_interleaved(dir: &tempfile::TempDir) -> (Control, Arc<Interleaved>) {
+    control(dir).await
 }
 
 /// A control plane on a fresh store that already holds app `first` at revision 1.

@@ -43,13 +43,29 @@ const fn endpoint(method: &'static str, path: &'static str, access: Access) -> E
 }
 
 use Access::{Public, ReleaseAction, Requires};
-use Operation::{AddVersion, PutApp, Read};
+use Operation::{AddVersion, PutApp, Read, Suspend};
 
 /// Every route of the admin listener.
 pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
     endpoint("GET", "/v1/admin/apps", Requires(Read)),
     endpoint("GET", "/v1/admin/apps/{app}", Requires(Read)),
     endpoint("PUT", "/v1/admin/apps/{app}", Requires(PutApp)),
+    endpoint("GET", "/v1/admin/apps/{app}/suspensions", Requires(Read)),
+    endpoint(
+        "PUT",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}",
+        Requires(Suspend),
+    ),
+    endpoint(
+        "DELETE",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}",
+        Requires(Suspend),
+    ),
+    endpoint(
+        "GET",
+        "/v1/admin/apps/{app}/suspensions/{mini_program}/history",
+        Requires(Read),
+    ),
     endpoint(
         "GET",
         "/v1/admin/mini-programs/{mp}/versions",

@@ -173,7 +173,8 @@ fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &[u8]) {
 /// Resolve which version of a mini program a user gets.
 ///
 /// SPEC §3 in order: the in-flight release's pilot test group, then its grayscale bucket,
-/// then the full release. 404 `not_released` when nothing serves the user.
+/// then the full release. 404 `not_released` when nothing serves the user, 404
+/// `suspended` when the super app suspended the mini program in this app (SPEC §11).
 #[utoipa::path(get, path = "/v1/resolve", tag = "client",
     params(
         ("app" = AppId, Query, description = "The target app", example = json!("superapp-a")),
@@ -189,7 +190,7 @@ fn close_fragment(out: &mut Vec<u8>, fragment: &[u8], revision: &[u8]) {
         (status = 304, description = "`If-None-Match` holds the current revision",
             headers(("ETag" = String, description = "The served revision, quoted: send it as `If-None-Match`"))),
         (status = 400, description = "`invalid_parameter`, `bad_request` (missing, repeated or unknown parameter, not UTF-8)", body = ErrorBody),
-        (status = 404, description = "`not_released`: nothing serves this user", body = ErrorBody),
+        (status = 404, description = "`not_released`: nothing serves this user; `suspended`: the super app suspended the mini program in this app, in every environment", body = ErrorBody),
     ))]
 pub async fn resolve(State(s): State<ClientState>, req: Request) -> Response {
     resolve_now(&s, req.uri(), req.headers())
@@ -228,6 +229,10 @@ fn resolve_one(
     });
     let Some(served) = served else {
         snapshot.miss_counters(&p.app, p.env).none.inc();
+        // Only a miss asks: suspended routes serve nobody in the table itself.
+        if snapshot.is_suspended(&p.app, &p.mini_program) {
+            return Err(ClientError::Suspended);
+        }
         return Err(ClientError::NotReleased);
     };
     served.counters.inc();
@@ -282,7 +287,8 @@ pub struct BatchRequest {
 
 /// Resolve several mini programs for one user.
 ///
-/// Omit `mini_programs` to get every mini program released to the target.
+/// Omit `mini_programs` to get every mini program released to the target. A mini program
+/// the super app suspended answers `null`, also when `mini_programs` is omitted.
 #[utoipa::path(post, path = "/v1/resolve", tag = "client",
     request_body = BatchRequest,
     responses(

@@ -261,14 +261,16 @@ string_newtype!(
 
 string_newtype!(
     /// Why a person did something (a rejection, taking offline, a rollback, a
-    /// suspension): 1 to 1,000 characters once trimmed (SPEC §11).
+    /// suspension): SPEC §11's 1 to 1,000
+    /// characters once trimmed, counted as Unicode scalar values (what JSON Schema's
+    /// `maxLength` counts), never truncated.
     Reason,
     normalised by |s| {
         let reason = s.trim();
         if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
             return Err(InvalidValue::new(
                 "reason",
-                "must be 1 to 1000 characters, not only white space",
+                "a reason of 1 to 1,000 characters is required",
             ));
         }
         Ok(reason.into())
@@ -276,5 +278,5 @@ string_newtype!(
     schema: ("1 to 1,000 characters, not only white space.", "\\S", MAX_REASON_CHARS)
 );
 
-/// The longest reason, in characters (SPEC §11).
+/// The longest [`Reason`], in characters (SPEC §11).
 pub const MAX_REASON_CHARS: usize = 1000;

@@ -19,6 +19,7 @@ mod plan;
 mod policy;
 mod release;
 mod status;
+mod suspension;
 mod targeting;
 mod test_group;
 mod token;
@@ -28,8 +29,8 @@ pub use actor::{Actor, SYSTEM_PREFIX, SystemActor};
 pub use app::{MiniProgramVersion, TargetApp};
 pub use guard::{Finding, Guard, OnRegression, RawGuard};
 pub use id::{
-    AppId, MiniProgramId, PackageUrl, Reason, ReleaseId, Salt, Sha256, UserId, Version,
-    check_ident, check_user_id,
+    AppId, MAX_REASON_CHARS, MiniProgramId, PackageUrl, Reason, ReleaseId, Salt, Sha256, UserId,
+    Version, check_ident, check_user_id,
 };
 pub use percentage::{GrayscalePercentage, Percentage};
 pub use plan::{
@@ -38,6 +39,7 @@ pub use plan::{
 pub use policy::{Approval, EnvPolicy, EnvPolicyInput};
 pub use release::{HistoryEntry, MAX_CONFIG_BYTES, MAX_TEST_GROUP, Release, ReleaseConfig};
 pub use status::{Channel, Serving, Status};
+pub use suspension::{Suspension, SuspensionAction, SuspensionEvent, SuspensionRecord};
 pub use targeting::{
     DottedVersion, MAX_RULES, MAX_VALUES, Op, RawRule, RawTargeting, Rule, RuleCheck, Targeting,
     VersionRef, check_attribute_name, check_attribute_value, short_eq,

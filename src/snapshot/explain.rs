@@ -10,7 +10,7 @@ use crate::model::{Channel, Env, RawRule, ReleaseId};
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub revision: u64,
-    /// What the resolver answers: a channel, or `not_released` (404 on resolve).
+    /// What the resolver answers: a channel, `not_released` or `suspended` (404 on resolve).
     pub outcome: Outcome,
     /// The release answered; `null` where `GET /v1/resolve` answers 404 `not_released`.
     #[schema(required = true)]
@@ -25,7 +25,8 @@ pub struct Explanation {
     pub full: Option<Decision>,
 }
 
-/// The answer's channel, or `not_released`.
+/// The answer's channel, `not_released`, or `suspended` (SPEC §11: the super app stopped
+/// the mini program in every environment of the app).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -33,6 +34,7 @@ pub enum Outcome {
     Grayscale,
     Full,
     NotReleased,
+    Suspended,
 }
 
 /// One rule of SPEC §3 applied to this user.
@@ -228,6 +230,9 @@ impl Snapshot {
         mini_program: &str,
         subject: &Subject<'_>,
     ) -> Explanation {
+        if self.is_suspended(app, mini_program) {
+            return self.explain_suspended();
+        }
         let route = self.route(app, env, mini_program).map(|r| &**r);
         let in_flight = route
             .and_then(|r| r.in_flight.as_ref())
@@ -246,6 +251,26 @@ impl Snapshot {
             decision,
             in_flight,
             full: route.and_then(|r| r.full.as_ref()).map(Decision::from),
+        }
+    }
+}
+
+const SUSPENDED: &str = "not evaluated: the super app suspended this mini program in this app";
+
+impl Snapshot {
+    /// A suspended route serves nobody whatever its releases (SPEC §11); the releases
+    /// keep their status, and the admin API shows them.
+    fn explain_suspended(&self) -> Explanation {
+        let not_evaluated = |rule| step(rule, false, SUSPENDED.into());
+        Explanation {
+            revision: self.revision,
+            outcome: Outcome::Suspended,
+            decision: None,
+            steps: [Channel::Pilot, Channel::Grayscale, Channel::Full]
+                .map(not_evaluated)
+                .into(),
+            in_flight: None,
+            full: None,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::model::{AppId, Env, MiniProgramId, Release, TokenSha256};
 mod explain;
 mod route;
 mod subject;
+mod suspended;
 mod table;
 #[cfg(test)]
 mod targeting_tests;
@@ -74,6 +75,9 @@ pub struct Snapshot {
     /// checked against the snapshot it counts on: one probe, no lock. Shared between
     /// snapshots until a token changes.
     report_tokens: Arc<HashMap<Arc<str>, TokenSha256>>,
+    /// The (app, mini program) pairs the super app suspended (SPEC §11): consulted on a
+    /// miss only, see [`suspended`].
+    suspended: suspended::SuspendedSet,
 }
 
 impl Snapshot {
@@ -86,6 +90,7 @@ impl Snapshot {
             targets: HashMap::new(),
             other: metrics.target_counters(crate::metrics::OTHER, crate::metrics::OTHER),
             report_tokens: Arc::default(),
+            suspended: Arc::default(),
         }
     }
 

@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 
 use super::Records;
-use crate::model::{AppId, Env, HistoryEntry, MiniProgramId, Release, ReleaseId, Version};
+use crate::model::{
+    AppId, Env, HistoryEntry, MiniProgramId, Release, ReleaseId, SuspensionEvent, Version,
+};
 
 /// A route as the store sees it: (target app, environment, mini program).
 pub type Route = (AppId, Env, MiniProgramId);
@@ -35,6 +37,8 @@ pub struct Batch {
     /// The records the batch writes; `records.revision` is `base_revision + 1`.
     pub records: Records,
     pub history: Vec<HistoryEntry>,
+    /// The suspend and unsuspend events the batch records (SPEC §11).
+    pub suspension_history: Vec<SuspensionEvent>,
     /// What the decision read; see [`Reads`].
     pub reads: Reads,
 }
@@ -74,10 +78,20 @@ impl Batch {
         for h in &mut self.history {
             h.revision = revision;
         }
+        for s in &mut self.records.suspensions {
+            s.revision = revision;
+            // A batch only writes a suspension it makes now, at its own revision.
+            if let Some(active) = &mut s.active {
+                active.revision = revision;
+            }
+        }
+        for e in &mut self.suspension_history {
+            e.revision = revision;
+        }
     }
 
     /// Every record key the batch read or writes, in the stores' shared spelling
-    /// ([`app_key`], [`version_key`], [`release_key`], [`route_key`]).
+    /// ([`app_key`], [`version_key`], [`release_key`], [`route_key`], [`suspension_key`]).
     pub fn read_keys(&self) -> BTreeSet<String> {
         let reads = &self.reads;
         let written = &self.records;
@@ -90,10 +104,15 @@ impl Batch {
         let releases = reads.releases.iter().copied();
         let releases = releases.chain(written.releases.iter().map(|r| r.id));
         let routes = reads.routes.iter().map(|(a, e, m)| route_key(a, *e, m));
+        let suspensions = written
+            .suspensions
+            .iter()
+            .map(|s| suspension_key(&s.app, &s.mini_program));
         apps.map(app_key)
             .chain(versions.map(|(m, v)| version_key(m, v)))
             .chain(releases.map(release_key))
             .chain(routes)
+            .chain(suspensions)
             .collect()
     }
 }
@@ -113,6 +132,12 @@ pub fn release_key(id: ReleaseId) -> String {
 /// Ids and environments never contain `/`, so the key is unambiguous.
 pub fn route_key(app: &AppId, env: Env, mp: &MiniProgramId) -> String {
     format!("route:{app}/{}/{mp}", env.as_str())
+}
+
+/// The suspension state of a (target app, mini program); also the Redis store's
+/// change-index member for it, so a batch that wrote it conflicts with later writers.
+pub fn suspension_key(app: &AppId, mp: &MiniProgramId) -> String {
+    format!("suspension:{app}/{mp}")
 }
 
 /// Whether `release`, written after a batch's base, touches what the batch read.

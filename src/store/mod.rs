@@ -17,7 +17,8 @@ use tokio::sync::watch;
 use crate::reports::ArmCounts;
 
 use crate::model::{
-    HistoryEntry, IdsDropped, MiniProgramVersion, Release, ReleaseId, TargetApp, TestGroup,
+    AppId, HistoryEntry, IdsDropped, MiniProgramId, MiniProgramVersion, Release, ReleaseId,
+    SuspensionEvent, SuspensionRecord, TargetApp, TestGroup,
 };
 
 mod batch;
@@ -25,7 +26,8 @@ pub mod embedded;
 pub mod redis;
 
 pub use batch::{
-    Batch, Reads, Route, app_key, release_conflicts, release_key, route_key, version_key,
+    Batch, Reads, Route, app_key, release_conflicts, release_key, route_key, suspension_key,
+    version_key,
 };
 
 /// Records as a store holds them: everything, or what changed after a revision.
@@ -37,6 +39,8 @@ pub struct Records {
     pub versions: Vec<MiniProgramVersion>,
     pub releases: Vec<Release>,
     pub test_groups: Vec<(ReleaseId, Arc<TestGroup>)>,
+    /// Suspension states (SPEC §11), lifted ones included: a lift is a change too.
+    pub suspensions: Vec<SuspensionRecord>,
 }
 
 /// Every way a store can fail.
@@ -102,6 +106,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// A release's history, oldest first.
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// The suspend and unsuspend events of one (target app, mini program), oldest first.
+    async fn suspension_history(
+        &self,
+        app: &AppId,
+        mini_program: &MiniProgramId,
+    ) -> Result<Vec<SuspensionEvent>, StoreError>;
 
     /// Adds report deltas to the cluster-wide totals (SPEC §9): once per flush, from
     /// every node; additions commute, so nodes need no coordination.

@@ -18,6 +18,9 @@ pub enum Operation {
     PlanStep,
     /// A guard's halt or rollback on a regression it found: the guard's own job.
     Guard,
+    /// Suspending a mini program in a target app, or lifting it (SPEC §11): the super
+    /// app's, like its target apps.
+    Suspend,
 }
 
 /// The permission table: which role may perform which operation.
@@ -25,7 +28,7 @@ pub fn permits(role: Role, op: Operation) -> bool {
     use Role::{Admin, Developer, Reviewer};
     match op {
         Operation::Read => true,
-        Operation::PutApp => role == Reviewer,
+        Operation::PutApp | Operation::Suspend => role == Reviewer,
         Operation::AddVersion => matches!(role, Developer | Admin),
         Operation::Release(action) => match action {
             Action::Create

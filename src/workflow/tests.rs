@@ -125,6 +125,8 @@ mod oracle {
         match operation {
             Operation::Read => true,
             Operation::PutApp => role == Role::Reviewer,
+            // SPEC §11: suspensions are the super app's.
+            Operation::Suspend => role == Role::Reviewer,
             Operation::AddVersion => matches!(role, Role::Developer | Role::Admin),
             Operation::Release(action) => roles_for(action).contains(&role),
             Operation::PlanStep | Operation::Guard => false,
@@ -844,6 +846,7 @@ fn permits_matches_the_role_table() {
         Operation::PutApp,
         Operation::AddVersion,
         Operation::PlanStep,
+        Operation::Suspend,
     ]
     .into_iter()
     .chain(Action::ALL.map(Operation::Release));

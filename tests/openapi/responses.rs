@@ -265,4 +265,38 @@ fn real_responses_match_the_documented_schemas() {
     for (who, method, path, body, status) in to_full {
         d.admin(Some(who), method, &path, body, status);
     }
+
+    suspensions(&d);
+}
+
+/// SPEC §11 on the served description: a suspension, its refusals, what clients and
+/// explain answer while it holds, the reads, and the lift.
+fn suspensions(d: &Described<'_>) {
+    use Who::{Admin, Reviewer, Viewer};
+    let null = Value::Null;
+    let one = "/v1/admin/apps/superapp-a/suspensions/mp-a";
+    let fraud = json!({"reason": "fraud"});
+    #[rustfmt::skip]
+    let suspend = [
+        (Reviewer, "PUT", one, fraud.clone(), 201),
+        (Reviewer, "PUT", one, fraud.clone(), 409),
+        (Reviewer, "PUT", one, json!({}), 400),
+        (Admin, "PUT", one, fraud.clone(), 403),
+        (Reviewer, "PUT", "/v1/admin/apps/superapp-a/suspensions/mp-zzz", fraud.clone(), 404),
+        (Reviewer, "PUT", "/v1/admin/apps/nope/suspensions/mp-a", fraud, 404),
+        (Viewer, "GET", "/v1/admin/apps/superapp-a/suspensions", null.clone(), 200),
+        (Viewer, "GET", "/v1/admin/apps/nope/suspensions", null.clone(), 404),
+        (Viewer, "GET", "/v1/admin/apps/superapp-a/suspensions/mp-a/history", null.clone(), 200),
+    ];
+    for (who, method, path, body, status) in suspend {
+        d.admin(Some(who), method, path, body, status);
+    }
+    let pilot = format!("/v1/resolve?{}", resolve_query("production", "qa-1"));
+    d.client("GET", &pilot, null.clone(), 404);
+    let batch = json!({"app": "superapp-a", "env": "production", "user": "qa-1"});
+    d.client("POST", "/v1/resolve", batch, 200);
+    let explain = format!("/v1/admin/explain?{}", resolve_query("production", "qa-1"));
+    d.admin(Some(Viewer), "GET", &explain, null.clone(), 200);
+    d.admin(Some(Reviewer), "DELETE", one, null.clone(), 200);
+    d.admin(Some(Reviewer), "DELETE", one, null, 404);
 }

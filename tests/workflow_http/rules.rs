@@ -45,7 +45,11 @@ fn rule1_a_version_goes_to_a_target_at_most_once() {
     moved(dev.apply(Who::Developer), "full_release", FULL);
     already_released(&gw, Who::Developer, &dev_body, dev.id);
     let next = new_release(&gw, PILOT_APP, "development", "1.1.0");
-    moved(next.apply(Who::Developer), "full_release", FULL_WITH_PREDECESSOR);
+    moved(
+        next.apply(Who::Developer),
+        "full_release",
+        FULL_WITH_PREDECESSOR,
+    );
     assert_eq!(dev.status(), "archived");
     already_released(&gw, Who::Developer, &dev_body, dev.id);
 

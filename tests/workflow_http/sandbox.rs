@@ -41,7 +41,11 @@ fn sandbox_manual_approval_with_pilot_testing() {
     );
     serves(&gw, PILOT_APP, SANDBOX, "pilot-9", Some(("1.1.0", "pilot")));
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.0.0", "full")));
-    moved(v2.act(Who::Admin, "complete_testing"), "full_release", FULL_WITH_PREDECESSOR);
+    moved(
+        v2.act(Who::Admin, "complete_testing"),
+        "full_release",
+        FULL_WITH_PREDECESSOR,
+    );
     assert_eq!(v1.status(), "archived");
     serves(&gw, PILOT_APP, SANDBOX, "pilot-1", Some(("1.1.0", "full")));
 
@@ -95,7 +99,11 @@ fn sandbox_manual_approval_without_pilot_testing() {
     let v2 = new_release(&gw, PLAIN_APP, SANDBOX, "1.1.0");
     moved(v2.apply(Who::Developer), "under_review", UNDER_REVIEW);
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.0.0", "full")));
-    moved(v2.approve(Who::Reviewer2), "full_release", FULL_WITH_PREDECESSOR);
+    moved(
+        v2.approve(Who::Reviewer2),
+        "full_release",
+        FULL_WITH_PREDECESSOR,
+    );
     assert_eq!(v1.status(), "archived");
     serves(&gw, PLAIN_APP, SANDBOX, "somebody", Some(("1.1.0", "full")));
 
@@ -226,7 +234,11 @@ fn development_and_test_go_live_on_apply() {
         v1.assert_only_allowed("full_release", FULL);
 
         let v2 = new_release(&gw, PILOT_APP, env, &format!("1.1.0-{env}"));
-        let v2_full = moved(v2.apply(Who::Developer2), "full_release", FULL_WITH_PREDECESSOR);
+        let v2_full = moved(
+            v2.apply(Who::Developer2),
+            "full_release",
+            FULL_WITH_PREDECESSOR,
+        );
         let v1_now = v1.get();
         assert_eq!(v1_now["status"], "archived");
         assert_eq!(v1_now["revision"], v2_full["revision"]);

@@ -30,6 +30,7 @@ pub mod actions;
 pub mod guard;
 pub mod plan;
 mod request;
+pub mod suspension;
 pub mod targeting;
 mod view;
 

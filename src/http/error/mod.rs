@@ -27,6 +27,7 @@ pub enum ErrorCode {
     NoRoute,
     MethodNotAllowed,
     NotReleased,
+    Suspended,
     RequestTimeout,
     Internal,
     Forbidden,
@@ -57,6 +58,9 @@ pub enum ErrorCode {
     GuardNotApplicable,
     TargetingLocked,
     NothingToRestore,
+    MiniProgramNotFound,
+    AlreadySuspended,
+    NotSuspended,
 }
 
 use ErrorCode as Code;
@@ -131,6 +135,9 @@ pub enum ClientError {
     /// Nothing is released to this user for the mini program (SPEC §3 step 4).
     #[error("no release of this mini program serves this user")]
     NotReleased,
+    /// The super app suspended the mini program in this app (SPEC §11).
+    #[error("this mini program is suspended by the super app")]
+    Suspended,
     /// A report for an app with a report token without that token (SPEC §9).
     #[error("this app's reports need its report token: Authorization: Bearer <token>")]
     Unauthorized,
@@ -207,6 +214,7 @@ fn client_parts(e: &ClientError) -> (StatusCode, ErrorCode, Option<Value>) {
         ClientError::Request(e) => request_parts(e),
         ClientError::Invalid(_) => (StatusCode::BAD_REQUEST, Code::InvalidParameter, None),
         ClientError::NotReleased => (StatusCode::NOT_FOUND, Code::NotReleased, None),
+        ClientError::Suspended => (StatusCode::NOT_FOUND, Code::Suspended, None),
         ClientError::Unauthorized => (StatusCode::UNAUTHORIZED, Code::Unauthorized, None),
     }
 }
@@ -223,6 +231,9 @@ fn control_parts(e: &ControlError) -> (StatusCode, ErrorCode, Option<Value>) {
         ControlError::AppNotFound => (S::NOT_FOUND, Code::AppNotFound, None),
         ControlError::VersionNotFound => (S::NOT_FOUND, Code::VersionNotFound, None),
         ControlError::VersionExists => (S::CONFLICT, Code::VersionExists, None),
+        ControlError::MiniProgramNotFound => (S::NOT_FOUND, Code::MiniProgramNotFound, None),
+        ControlError::AlreadySuspended => (S::CONFLICT, Code::AlreadySuspended, None),
+        ControlError::NotSuspended => (S::NOT_FOUND, Code::NotSuspended, None),
         ControlError::EnvironmentInUse(_) => (S::CONFLICT, Code::EnvironmentInUse, None),
         ControlError::PreconditionFailed { current, .. } => (
             S::PRECONDITION_FAILED,

@@ -6,6 +6,8 @@
 //! Keys (all share the `{ns}` hash tag, so they live in one cluster slot):
 //! `{ns}:revision`, `{ns}:apps` / `{ns}:versions` / `{ns}:releases` (hashes of JSON),
 //! `{ns}:test_group:<id>` (newline-separated ids), `{ns}:history:<id>` (list of JSON),
+//! `{ns}:suspensions` (hash `app/mini_program` → JSON, lifted ones included) and
+//! `{ns}:suspension_history:<app>/<mini_program>` (list of JSON),
 //! `{ns}:changes` (sorted set: record → revision of its last change, for catch-up) and the
 //! channel `{ns}:revisions`.
 
@@ -19,7 +21,7 @@ use redis::{Client, Script};
 use tokio::sync::watch;
 
 use super::{Batch, Records, Store, StoreError, decode, encode, unavailable};
-use crate::model::{HistoryEntry, ReleaseId, TestGroup};
+use crate::model::{AppId, HistoryEntry, MiniProgramId, ReleaseId, SuspensionEvent, TestGroup};
 use crate::reports::ArmCounts;
 
 mod reports;
@@ -165,6 +167,7 @@ impl RedisStore {
                 b"app" => records.apps.push(decode(&value)?),
                 b"version" => records.versions.push(decode(&value)?),
                 b"release" => records.releases.push(decode(&value)?),
+                b"suspension" => records.suspensions.push(decode(&value)?),
                 group => {
                     let id = group
                         .strip_prefix(b"group:")
@@ -205,6 +208,18 @@ impl RedisStore {
         }
         for h in &batch.history {
             op("history", h.release_id.to_string(), encode(h)?);
+        }
+        // Ids never contain `/`, so `app/mini_program` is unambiguous.
+        for s in &batch.records.suspensions {
+            op(
+                "suspension",
+                format!("{}/{}", s.app, s.mini_program),
+                encode(s)?,
+            );
+        }
+        for e in &batch.suspension_history {
+            let key = format!("{}/{}", e.app, e.mini_program);
+            op("suspension_history", key, encode(e)?);
         }
         Ok(args)
     }
@@ -348,6 +363,22 @@ impl Store for RedisStore {
         let mut conn = self.conn.clone();
         let rows: Vec<Vec<u8>> = redis::cmd("LRANGE")
             .arg(self.key(&format!("history:{release}")))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        rows.iter().map(|r| decode(r)).collect()
+    }
+
+    async fn suspension_history(
+        &self,
+        app: &AppId,
+        mini_program: &MiniProgramId,
+    ) -> Result<Vec<SuspensionEvent>, StoreError> {
+        let mut conn = self.conn.clone();
+        let rows: Vec<Vec<u8>> = redis::cmd("LRANGE")
+            .arg(self.key(&format!("suspension_history:{app}/{mini_program}")))
             .arg(0)
             .arg(-1)
             .query_async(&mut conn)

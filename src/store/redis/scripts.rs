@@ -47,8 +47,12 @@ while i + 2 <= #ARGV do
     redis.call('SET', ns .. ':test_group:' .. key, value)
   elseif op == 'history' then
     redis.call('RPUSH', ns .. ':history:' .. key, value)
+  elseif op == 'suspension' then
+    redis.call('HSET', ns .. ':suspensions', key, value)
+  elseif op == 'suspension_history' then
+    redis.call('RPUSH', ns .. ':suspension_history:' .. key, value)
   end
-  if op ~= 'history' and op ~= 'group' then
+  if op ~= 'history' and op ~= 'group' and op ~= 'suspension_history' then
     redis.call('ZADD', ns .. ':changes', rev, op .. ':' .. key)
   end
   i = i + 3
@@ -59,6 +63,8 @@ return {'ok', rev}
 "#;
 
 /// Reads every record changed after ARGV[2] in one atomic step: [revision, kind, value, …].
+/// A kind's records are in the hash named after it (`app` → `{ns}:apps`, `suspension` →
+/// `{ns}:suspensions`, …).
 pub(super) const CHANGES: &str = r#"
 local ns = ARGV[1]
 local out = {redis.call('GET', ns .. ':revision') or '0'}
