@@ -9,15 +9,16 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::ControlError;
+use super::effects::{carry_out, details, entry, on_the_route};
 use super::replica::Replica;
 use crate::model::{
-    Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, HistoryEntry, InvalidValue, Millis,
-    MiniProgramId, MiniProgramVersion, Percentage, RawPlan, Release, ReleaseConfig, ReleaseId,
-    Salt, Status, TargetApp, Targeting, TestGroup, TokenSha256, Version,
+    Action, Actor, AppId, Env, EnvPolicy, EnvPolicyInput, InvalidValue, Millis, MiniProgramId,
+    MiniProgramVersion, Percentage, Release, ReleaseConfig, ReleaseId, Salt, Status, TargetApp,
+    Targeting, TestGroup, TokenSha256, Version,
 };
 use crate::snapshot::RouteKey;
 use crate::store::{Batch, Reads};
-use crate::workflow::{self, Change, Command, GoLive, Operation, Transition};
+use crate::workflow::{self, Command, Operation};
 
 /// `POST /v1/admin/releases`, validated.
 #[derive(Debug, Clone)]
@@ -30,52 +31,6 @@ pub struct CreateRelease {
     pub test_group: Option<Arc<TestGroup>>,
     /// SPEC §10: production only; no rules is no targeting.
     pub targeting: Option<Arc<Targeting>>,
-}
-
-/// What a history entry records of a command's payload and, for plan steps, of the
-/// step it took (SPEC §8: an automatic step reads like the go-live a person would send).
-fn details(command: &Command, transition: &Transition) -> serde_json::Value {
-    let went_live = || match transition.to {
-        Status::FullRelease => json!({ "type": "full" }),
-        _ => json!({ "type": "grayscale", "percentage": transition.percentage }),
-    };
-    match command {
-        Command::EditConfig(c) => json!({ "config": c }),
-        Command::SetTestGroup(g) => json!({ "test_group_size": g.len() }),
-        Command::Reject(reason) | Command::TakeOffline(reason) => json!({ "reason": reason }),
-        Command::Rollback(reason) => json!({ "reason": reason, "restored": transition.restores }),
-        Command::GoLive(GoLive::Full) => json!({ "type": "full" }),
-        Command::GoLive(GoLive::Grayscale(p)) => json!({ "type": "grayscale", "percentage": p }),
-        Command::GoLive(GoLive::Plan) => {
-            let mut started = went_live();
-            started["plan"] = json!(true);
-            started
-        }
-        Command::PlanStep { finding: None, .. } => went_live(),
-        Command::PlanStep {
-            finding: Some(finding),
-            ..
-        } => {
-            let mut stepped = went_live();
-            stepped["guard"] = finding.details();
-            stepped
-        }
-        Command::WaitForData { finding, .. }
-        | Command::GuardHalt(finding)
-        | Command::GuardRollback(finding) => json!({ "guard": finding.details() }),
-        Command::SetPlan(spec) => json!({ "plan": RawPlan::from(&**spec) }),
-        Command::SetGuard(guard) => json!({ "guard": guard }),
-        Command::SetTargeting(t) => json!({ "targeting": t }),
-        Command::Apply
-        | Command::Withdraw
-        | Command::Approve
-        | Command::CompleteTesting
-        | Command::Cancel
-        | Command::RemovePlan
-        | Command::RemoveGuard
-        | Command::Pause
-        | Command::Resume => json!({}),
-    }
 }
 
 pub(super) fn require(actor: &Actor, op: Operation) -> Result<(), ControlError> {
@@ -285,7 +240,7 @@ pub fn act(
         routes: vec![(route.app.clone(), route.env, route.mini_program.clone())],
         ..Reads::default()
     };
-    let next = carry_out(release, command, &transition, actor, &mut batch, now);
+    let mut next = carry_out(release, command, &transition, actor, &mut batch, now);
     let moved = (Some(transition.from), transition.to);
     let history = entry(
         &next,
@@ -295,149 +250,14 @@ pub fn act(
         details(command, &transition),
     );
     batch.history.push(history);
-    let mut next = next;
-    if transition.archives_previous_full
-        && let Some(previous) = state.current_full(&route)
-    {
-        archive(previous, id, actor, &mut batch, now);
-        next.predecessor = Some(previous.id);
-    }
-    if let Some(predecessor) = transition.restores {
-        let predecessor = state
-            .releases
-            .get(&predecessor)
-            .ok_or(ControlError::ReleaseNotFound)?;
-        restore(predecessor, &next, command, actor, &mut batch, now);
-    }
+    on_the_route(
+        state,
+        &route,
+        &mut next,
+        (command, &transition),
+        actor,
+        &mut batch,
+    )?;
     batch.records.releases.push(next);
     Ok(batch)
-}
-
-/// The release after `transition`, with the command's payload applied; a new test
-/// group goes into the batch beside it.
-fn carry_out(
-    release: &Release,
-    command: &Command,
-    transition: &Transition,
-    actor: &Actor,
-    batch: &mut Batch,
-    now: Millis,
-) -> Release {
-    let mut next = advance(release, transition.to, transition.percentage, batch, now);
-    match command {
-        Command::EditConfig(config) => next.config = Arc::clone(config),
-        Command::SetTestGroup(group) => {
-            next.test_group_size = group.len();
-            batch
-                .records
-                .test_groups
-                .push((release.id, Arc::clone(group)));
-        }
-        Command::Apply
-        | Command::Withdraw
-        | Command::Approve
-        | Command::Reject(_)
-        | Command::CompleteTesting
-        | Command::GoLive(_)
-        | Command::Cancel
-        | Command::SetPlan(_)
-        | Command::RemovePlan
-        | Command::Pause
-        | Command::Resume
-        | Command::PlanStep { .. }
-        | Command::WaitForData { .. }
-        | Command::SetGuard(_)
-        | Command::RemoveGuard
-        | Command::GuardHalt(_)
-        | Command::GuardRollback(_)
-        | Command::SetTargeting(_)
-        | Command::TakeOffline(_)
-        | Command::Rollback(_) => {}
-    }
-    next.plan = changed(next.plan, transition.plan.clone().map(Arc::new));
-    next.guard = changed(next.guard, transition.guard.clone());
-    next.targeting = changed(next.targeting, transition.targeting.clone());
-    if transition.starts_review() {
-        next.applied_by = Some(actor.name().to_owned());
-    } else if transition.to != Status::UnderReview {
-        next.applied_by = None;
-    }
-    next
-}
-
-/// A part of the release after a [`Change`] to it.
-fn changed<T>(now: Option<T>, change: Change<T>) -> Option<T> {
-    match change {
-        Change::Keep => now,
-        Change::Set(new) => Some(new),
-        Change::Remove => None,
-    }
-}
-
-/// Rule 3: the previous full release of the route, archived in the same batch.
-fn archive(previous: &Release, by: ReleaseId, actor: &Actor, batch: &mut Batch, now: Millis) {
-    let archived = advance(previous, Status::Archived, Percentage::ZERO, batch, now);
-    let moved = (Some(previous.status), Status::Archived);
-    let details = json!({ "superseded_by": by });
-    batch
-        .history
-        .push(entry(&archived, actor, Action::Archive, moved, details));
-    batch.records.releases.push(archived);
-}
-
-/// SPEC §11: the predecessor a rollback brings back to `full_release`, in the same batch
-/// as the rolled-back release, with an entry in its own history.
-fn restore(
-    predecessor: &Release,
-    rolled_back: &Release,
-    command: &Command,
-    actor: &Actor,
-    batch: &mut Batch,
-    now: Millis,
-) {
-    let restored = advance(
-        predecessor,
-        Status::FullRelease,
-        Percentage::ZERO,
-        batch,
-        now,
-    );
-    let moved = (Some(predecessor.status), Status::FullRelease);
-    let mut details = json!({ "rolled_back": rolled_back.id });
-    if let Command::Rollback(reason) = command {
-        details["reason"] = json!(reason);
-    }
-    batch
-        .history
-        .push(entry(&restored, actor, Action::Restore, moved, details));
-    batch.records.releases.push(restored);
-}
-
-fn advance(r: &Release, to: Status, percentage: Percentage, b: &Batch, now: Millis) -> Release {
-    Release {
-        status: to,
-        percentage,
-        revision: b.revision(),
-        updated_at: now,
-        ..r.clone()
-    }
-}
-
-fn entry(
-    r: &Release,
-    actor: &Actor,
-    action: Action,
-    (from, to): (Option<Status>, Status),
-    details: serde_json::Value,
-) -> HistoryEntry {
-    HistoryEntry {
-        release_id: r.id,
-        revision: r.revision,
-        at: r.updated_at,
-        actor: actor.name().to_owned(),
-        action,
-        from,
-        to,
-        details,
-    }
 }

@@ -25,6 +25,7 @@ use crate::workflow::{Command, WorkflowError};
 mod clock;
 mod commit;
 mod decide;
+mod effects;
 pub mod guard;
 #[cfg(test)]
 mod guard_tests;
