@@ -50,6 +50,8 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("PUT", "/v1/admin/releases/{id}/guard", "", ADMIN),
     ("DELETE", "/v1/admin/releases/{id}/guard", "", ADMIN),
     ("GET", "/v1/admin/releases/{id}/health", "", READ),
+    // SPEC §12: the served split over time, for the console's chart.
+    ("GET", "/v1/admin/releases/{id}/served", "", READ),
     // SPEC §10: targeting is the builders' before review (after approval, admins').
     ("PUT", "/v1/admin/releases/{id}/targeting", "", BUILD),
     ("POST", "/v1/admin/releases/{id}/{action}", "apply", BUILD),
@@ -77,6 +79,8 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("POST", "/v1/admin/releases/{id}/{action}", "pause", ADMIN),
     ("POST", "/v1/admin/releases/{id}/{action}", "resume", ADMIN),
     ("GET", "/v1/admin/explain", "", READ),
+    // SPEC §12: every valid token may ask who it is.
+    ("GET", "/v1/admin/whoami", "", READ),
     ("GET", "/metrics", "", PUBLIC),
     ("GET", "/openapi.json", "", PUBLIC),
     ("GET", "/healthz", "", PUBLIC),

@@ -33,7 +33,7 @@ const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 23] = [
+const ADMIN_SPEC: [(&str, &str); 25] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
@@ -51,8 +51,10 @@ const ADMIN_SPEC: [(&str, &str); 23] = [
     ("PUT", "/v1/admin/releases/{id}/guard"),
     ("DELETE", "/v1/admin/releases/{id}/guard"),
     ("GET", "/v1/admin/releases/{id}/health"),
+    ("GET", "/v1/admin/releases/{id}/served"),
     ("PUT", "/v1/admin/releases/{id}/targeting"),
     ("GET", "/v1/admin/explain"),
+    ("GET", "/v1/admin/whoami"),
     ("GET", "/metrics"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),

@@ -98,6 +98,7 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
         Requires(Operation::Release(Action::RemoveGuard)),
     ),
     endpoint("GET", "/v1/admin/releases/{id}/health", Requires(Read)),
+    endpoint("GET", "/v1/admin/releases/{id}/served", Requires(Read)),
     endpoint(
         "PUT",
         "/v1/admin/releases/{id}/targeting",
@@ -105,6 +106,7 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
     ),
     endpoint("POST", "/v1/admin/releases/{id}/{action}", ReleaseAction),
     endpoint("GET", "/v1/admin/explain", Requires(Read)),
+    endpoint("GET", "/v1/admin/whoami", Requires(Read)),
     endpoint("GET", "/metrics", Public),
     endpoint("GET", "/openapi.json", Public),
     endpoint("GET", "/healthz", Public),

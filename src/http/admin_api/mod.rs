@@ -30,8 +30,10 @@ pub mod actions;
 pub mod guard;
 pub mod plan;
 mod request;
+pub mod served;
 pub mod targeting;
 mod view;
+pub mod whoami;
 
 use request::{if_match, query, release_id, release_response};
 
