@@ -82,6 +82,10 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     // SPEC §12: every valid token may ask who it is.
     ("GET", "/v1/admin/whoami", "", READ),
     ("GET", "/metrics", "", PUBLIC),
+    // SPEC §12: the console's files are public; its API calls are not.
+    ("GET", "/console", "", PUBLIC),
+    ("GET", "/console/", "", PUBLIC),
+    ("GET", "/console/{file}", "", PUBLIC),
     ("GET", "/openapi.json", "", PUBLIC),
     ("GET", "/healthz", "", PUBLIC),
     ("GET", "/readyz", "", PUBLIC),
@@ -93,7 +97,8 @@ fn fill(path: &str, action: &str) -> String {
         .replace("{app}", "superapp-a")
         .replace("{mp}", "mp-a")
         .replace("{id}", "1")
-        .replace("{action}", action);
+        .replace("{action}", action)
+        .replace("{file}", "app.js");
     if path == "/v1/admin/explain" {
         format!("{path}?app=superapp-a&env=production&mini_program=mp-a&user=u")
     } else {

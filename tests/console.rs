@@ -10,6 +10,12 @@
 
 #[path = "console/api.rs"]
 mod api;
+#[path = "console/assets.rs"]
+mod assets;
+#[path = "console/browser.rs"]
+mod browser;
 mod common;
+#[path = "console/driver.rs"]
+mod driver;
 #[path = "console/support.rs"]
 mod support;

@@ -33,7 +33,7 @@ const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 25] = [
+const ADMIN_SPEC: [(&str, &str); 28] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
@@ -59,6 +59,10 @@ const ADMIN_SPEC: [(&str, &str); 25] = [
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
+    // SPEC §12: the operator console.
+    ("GET", "/console"),
+    ("GET", "/console/"),
+    ("GET", "/console/{file}"),
 ];
 
 fn client_routes() -> Value {
@@ -118,6 +122,7 @@ fn concrete(path: &str) -> String {
         .replace("{mp}", "mp-coupons")
         .replace("{id}", "1")
         .replace("{action}", "apply")
+        .replace("{file}", "app.js")
 }
 
 #[test]

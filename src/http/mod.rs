@@ -29,6 +29,7 @@ pub mod auth;
 mod body;
 pub mod client_api;
 pub mod client_service;
+pub mod console;
 mod drain;
 pub mod error;
 mod json;
@@ -215,6 +216,9 @@ pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
         .routes(routes!(a::explain))
         .routes(routes!(a::whoami::whoami))
         .routes(routes!(render_metrics))
+        .routes(routes!(console::redirect))
+        .routes(routes!(console::index))
+        .routes(routes!(console::file))
         .routes(routes!(openapi::openapi_json))
         .routes(routes!(healthz))
         .routes(routes!(readyz))

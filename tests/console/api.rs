@@ -10,7 +10,29 @@ fn whoami_names_every_valid_token_and_refuses_others() {
     let gw = gateway();
     for who in Who::ALL {
         let reply = gw.get(who, "/v1/admin/whoami").expect(200);
-        assert_eq!(reply.body, json!({"name": who.name(), "role": who.role()}));
+        assert_eq!(reply.body["name"], who.name());
+        assert_eq!(reply.body["role"], who.role());
+    }
+    let actions = |who: Who| gw.get(who, "/v1/admin/whoami").expect(200).body["actions"].clone();
+    assert_eq!(actions(Who::Viewer), json!([]), "a viewer may do nothing");
+    assert_eq!(actions(Who::Reviewer), json!(["approve", "reject"]));
+    let developer = json!([
+        "create",
+        "edit_config",
+        "set_test_group",
+        "apply",
+        "withdraw",
+        "set_targeting"
+    ]);
+    assert_eq!(actions(Who::Developer), developer);
+    let admin = actions(Who::Admin);
+    for action in [
+        "apply", "withdraw", "go_live", "cancel", "set_plan", "pause", "resume",
+    ] {
+        assert!(
+            admin.as_array().is_some_and(|a| a.contains(&json!(action))),
+            "{admin}"
+        );
     }
     gw.admin("GET", "/v1/admin/whoami")
         .send()
