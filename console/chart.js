@@ -11,7 +11,6 @@ function seriesOf(served) {
     label: `${v.version}${v.release_id === served.release_id ? ' (this release)' : ''}${v.status ? ` ${v.status}` : ''}`,
     stroke: COLORS[i % COLORS.length],
     width: 2,
-    points: { show: true, size: 4 },
   }));
 }
 
@@ -36,7 +35,9 @@ export function splitChart(box) {
       const x = Array.from({ length: n }, (_, i) => start + i * served.step_seconds);
       const data = [x, ...served.versions.map((v) => v.counts)];
       const versions = served.versions.map((v) => v.version).join(',');
-      if (!plot || versions !== key) {
+      // A new version or a status change relabels the series: draw anew.
+      const labels = served.versions.map((v) => `${v.version}:${v.status}`).join(',');
+      if (!plot || labels !== key) {
         if (plot) plot.destroy();
         const width = Math.max(320, box.clientWidth || 800);
         const options = {
@@ -44,7 +45,7 @@ export function splitChart(box) {
           axes: [{}, { label: 'answers / minute' }], scales: { x: { time: true } },
         };
         plot = new uPlot(options, data, canvas);
-        key = versions;
+        key = labels;
       } else {
         plot.setData(data);
       }

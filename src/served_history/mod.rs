@@ -32,6 +32,10 @@ pub use ring::{MINUTES, Ring};
 /// How many (route, version) rings may exist at once.
 pub const MAX_RINGS: usize = 2_048;
 
+/// The shortest window [`ServedHistory::window`] answers, so a chart has a time axis
+/// from the first answer on.
+pub const MIN_WINDOW: usize = 60;
+
 /// How often [`run`] samples the counters.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(10);
 
@@ -104,7 +108,7 @@ impl ServedHistory {
     }
 
     /// The last 24 h of a route, up to the minute of `now`, from its first minute with
-    /// answers on (one minute, empty, if it has none); samples first so it is current.
+    /// answers on but at least [`MIN_WINDOW`] minutes; samples first so it is current.
     pub fn window(&self, app: &str, env: &str, mini_program: &str, now: Millis) -> RouteWindow {
         self.sample(now);
         let minute = minute_of(now);
@@ -122,7 +126,8 @@ impl ServedHistory {
             .iter()
             .filter_map(|(_, counts)| counts.iter().position(|&c| c > 0))
             .min()
-            .unwrap_or(MINUTES - 1);
+            .unwrap_or(MINUTES)
+            .min(MINUTES - MIN_WINDOW);
         for (_, counts) in &mut versions {
             counts.drain(..first);
         }

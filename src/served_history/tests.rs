@@ -32,26 +32,40 @@ fn answers_land_in_their_minute_per_version_with_channels_added_up() {
     let (first, versions) = counts(&history, T0 + MINUTE + 1);
     assert_eq!(
         first,
-        minute_of(T0),
-        "starts at the first minute with answers"
+        minute_of(T0) + 2 - MIN_WINDOW as i64,
+        "at least an hour"
     );
-    let expected = vec![
-        ("1.0.0".to_string(), vec![4, 5]),
-        ("1.1.0".to_string(), vec![2, 0]),
-    ];
-    assert_eq!(versions, expected);
+    let last_two: Vec<(&str, &[u32])> = versions
+        .iter()
+        .map(|(v, c)| (v.as_str(), &c[MIN_WINDOW - 2..]))
+        .collect();
+    assert_eq!(
+        last_two,
+        vec![("1.0.0", &[4, 5][..]), ("1.1.0", &[2, 0][..])]
+    );
+    let earlier_empty = |c: &Vec<u32>| c[..MIN_WINDOW - 2].iter().all(|&n| n == 0);
+    assert!(
+        versions
+            .iter()
+            .all(|(_, c)| c.len() == MIN_WINDOW && earlier_empty(c))
+    );
 }
 
 #[test]
-fn a_route_without_answers_is_one_empty_minute_and_other_routes_are_apart() {
+fn a_route_without_answers_is_an_empty_hour_and_other_routes_are_apart() {
     let metrics = Metrics::new();
     let history = ServedHistory::new(metrics.clone());
     let other = metrics.served_counters("app", Env::Sandbox, "mp-a", "1.0.0", Channel::Full);
     other.inc();
     let (first, versions) = counts(&history, T0);
-    assert_eq!((first, versions), (minute_of(T0), vec![]));
+    assert_eq!(
+        (first, versions),
+        (minute_of(T0) + 1 - MIN_WINDOW as i64, vec![])
+    );
     let sandbox = history.window("app", "sandbox", "mp-a", T0);
-    assert_eq!(sandbox.versions, vec![("1.0.0".to_string(), vec![1])]);
+    let mut expected = vec![0; MIN_WINDOW];
+    expected[MIN_WINDOW - 1] = 1;
+    assert_eq!(sandbox.versions, vec![("1.0.0".to_string(), expected)]);
 }
 
 #[test]
@@ -66,7 +80,8 @@ fn a_series_bound_again_after_its_release_stopped_counts_from_zero() {
     let again = served(&metrics, "1.0.0", Channel::Full);
     (0..3).for_each(|_| again.inc());
     let (_, versions) = counts(&history, T0 + 2_000);
-    assert_eq!(versions, vec![("1.0.0".to_string(), vec![13])]);
+    assert_eq!(versions[0].1.iter().sum::<u32>(), 13);
+    assert_eq!(versions[0].1.last(), Some(&13));
 }
 
 #[test]
@@ -79,7 +94,11 @@ fn the_window_is_the_last_24_hours_and_idle_rings_are_freed() {
     full.inc();
     history.sample(T0 + 90 * MINUTE);
     let (first, versions) = counts(&history, T0 + 90 * MINUTE);
-    assert_eq!(first, minute_of(T0));
+    assert_eq!(
+        first,
+        minute_of(T0),
+        "from the first answer, more than an hour ago"
+    );
     assert_eq!(versions[0].1.len(), 91);
     assert_eq!((versions[0].1[0], versions[0].1[90]), (1, 1));
     // A day after the first answer, only the second is left in the window.
@@ -87,6 +106,11 @@ fn the_window_is_the_last_24_hours_and_idle_rings_are_freed() {
     let (first, versions) = counts(&history, T0 + day);
     assert_eq!(first, minute_of(T0 + 90 * MINUTE));
     assert_eq!(versions[0].1.first(), Some(&1));
+    assert_eq!(
+        versions[0].1.iter().sum::<u32>(),
+        1,
+        "the first answer left the window"
+    );
     // A day after the last answer the ring is gone.
     let (_, versions) = counts(&history, T0 + 90 * MINUTE + day);
     assert_eq!(versions, vec![]);

@@ -92,25 +92,6 @@ fn an_admin_takes_a_release_from_preparation_through_5_percent_to_full() {
     wait_history(&b, entries + 1);
     assert_eq!(release.get()["percentage"], 5);
 
-    // Scaling down is refused; the page shows the server's message and stays put.
-    go_live(&b, "grayscale", Some("3"));
-    let error = b.text("error-message");
-    let refusal = release.act_with(
-        Who::Admin,
-        "go_live",
-        &json!({"type": "grayscale", "percentage": 3}),
-    );
-    let message = refusal.body["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        !message.is_empty() && error.contains(&message),
-        "{error:?} lacks {message:?}"
-    );
-    b.wait_attr("release-percentage", "data-percentage", "5");
-    wait_history(&b, entries + 1);
-
     // The split chart draws both versions of the route once users are answered.
     let answers = resolve_many(&gw, "after", 400);
     let on_candidate = answers.iter().filter(|v| *v == "1.1.0").count();
@@ -138,6 +119,25 @@ fn an_admin_takes_a_release_from_preparation_through_5_percent_to_full() {
         "the chart's canvas has drawn pixels"
     );
     take_screenshot(&b);
+
+    // Scaling down is refused; the page shows the server's message and stays put.
+    go_live(&b, "grayscale", Some("3"));
+    let error = b.text("error-message");
+    let refusal = release.act_with(
+        Who::Admin,
+        "go_live",
+        &json!({"type": "grayscale", "percentage": 3}),
+    );
+    let message = refusal.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !message.is_empty() && error.contains(&message),
+        "{error:?} lacks {message:?}"
+    );
+    b.wait_attr("release-percentage", "data-percentage", "5");
+    wait_history(&b, entries + 1);
 
     go_live(&b, "full", None);
     b.wait_attr("release-status", "data-status", "full_release");
