@@ -38,7 +38,7 @@ export function plan(r) {
   const window = w ? `${w.days.join(', ')} ${w.from}–${w.to} (${w.timezone})` : 'any time';
   return section('Rollout plan',
     facts([
-      ['state', p.state], ['step', p.step === null ? 'not started' : `${p.step + 1} of ${p.steps.length}`],
+      ['state', el('strong', { class: 'plan-state', dataset: { state: p.state }, text: p.state })], ['step', p.step === null ? 'not started' : `${p.step + 1} of ${p.steps.length}`],
       ['next step', time(p.next_step_at)], ['window', window], ['reason', p.reason ?? '—'],
     ]),
     el('ol', { class: 'steps' }, p.steps.map((s, i) => step(s, i, p))));
@@ -56,7 +56,7 @@ export function guard(r, h) {
   const d = h && h.difference;
   const bound = g ? `error rate may rise by at most ${g.max_error_rate_increase} (confidence ${g.confidence}, min ${g.min_samples} samples, on regression: ${g.on_regression})` : 'no guard';
   return section('Guard health', facts([
-    ['decision', el('strong', { class: `decision ${h ? h.decision : ''}`, text: (h && h.decision) || (g ? 'not evaluated' : 'no guard') })],
+    ['decision', el('strong', { class: `decision ${h ? h.decision : ''}`, dataset: { decision: (h && h.decision) || '' }, text: (h && h.decision) || (g ? 'not evaluated' : 'no guard') })],
     arm('candidate (grayscale)', h && h.candidate), arm('control (full)', h && h.control),
     arm('pilot', h && h.pilot),
     ['difference', d ? `${d.estimate.toFixed(4)} in [${d.lower.toFixed(4)}, ${d.upper.toFixed(4)}]` : '—'],

@@ -81,6 +81,20 @@ fn an_admin_takes_a_release_from_preparation_through_5_percent_to_full() {
     resolve_many(&gw, "before", 50);
     let b = Browser::start();
     login(&b, &gw, Who::Admin);
+    // The landing view: the target app with its environments, releases by status.
+    b.until("the apps and releases by status", |b| {
+        let text = b.script("return document.querySelector('main').innerText", vec![]);
+        let text = text.as_str().unwrap_or_default();
+        let wanted = [
+            "superapp-a",
+            "production",
+            "sandbox",
+            "release_preparation (1)",
+            "full_release (1)",
+        ];
+        wanted.iter().all(|w| text.contains(w)).then_some(())
+    });
+    assert_eq!(b.count("[data-testid=\"release-row\"]"), 2);
     open(&b, &release);
     b.wait_attr("release-status", "data-status", "release_preparation");
     let entries = release.history().len();
@@ -277,4 +291,64 @@ fn a_wrong_token_shows_the_error_and_the_token_form_again() {
             .any(|(_, m)| m.contains("/v1/admin/whoami") && m.contains("401")),
         "{console:#?}"
     );
+}
+
+/// The current step's text and the time shown as the next step's.
+const NEXT_STEP: &str = "
+    const current = document.querySelector('.steps li.current');
+    const label = [...document.querySelectorAll('dt')].find(d => d.textContent === 'next step');
+    return [current && current.textContent, label && label.nextElementSibling.textContent];";
+
+/// Waits until the element matching `css` has `data-<name>` = `value`.
+fn wait_data(b: &Browser, css: &str, name: &str, value: &str) {
+    let selector = format!("{css}[data-{name}=\"{value}\"]");
+    b.until(&format!("{css} with {name} {value}"), |b| {
+        b.all(&selector).into_iter().next()
+    });
+}
+
+#[test]
+fn an_admin_sets_a_plan_and_a_guard_starts_pauses_and_resumes_the_plan() {
+    if !available("an_admin_sets_a_plan_and_a_guard_starts_pauses_and_resumes_the_plan") {
+        return;
+    }
+    let gw = gateway();
+    full(&gw, "1.0.0");
+    let release = prepared(&gw, "4.0.0", &json!({}));
+    let b = Browser::start();
+    login(&b, &gw, Who::Admin);
+    open(&b, &release);
+    let plan = json!({"steps": [{"percentage": 1, "hold": "30m"}, {"percentage": 5, "hold": "2h"}, {"full": true}]});
+    b.click("action-set_plan");
+    b.fill("json-input", &plan.to_string());
+    b.click("confirm");
+    wait_data(&b, ".plan-state", "state", "pending");
+    assert_eq!(b.count(".steps li"), 3, "the plan's steps");
+
+    // The guard's dialog starts from an example the admin may keep.
+    b.click("action-set_guard");
+    b.click("confirm");
+    wait_data(&b, ".decision", "decision", "insufficient_data");
+    assert!(release.get()["guard"].is_object());
+
+    go_live(&b, "plan", None);
+    wait_data(&b, ".plan-state", "state", "running");
+    b.wait_attr("release-percentage", "data-percentage", "1");
+    let plan_view = release.get()["plan"].clone();
+    assert_eq!(plan_view["step"], 0, "{plan_view}");
+    b.until("the current step and the next step's time", |b| {
+        let shown = b.script(NEXT_STEP, vec![]);
+        let current = shown[0] == "1 %, hold 30m";
+        let at = shown[1].as_str().is_some_and(|t| !t.is_empty() && t != "—");
+        (current && at).then_some(())
+    });
+
+    b.click("action-pause");
+    b.click("confirm");
+    wait_data(&b, ".plan-state", "state", "paused");
+    b.click("action-resume");
+    b.click("confirm");
+    wait_data(&b, ".plan-state", "state", "running");
+    assert_eq!(release.get()["plan"]["state"], "running");
+    b.assert_quiet_console(&[]);
 }
