@@ -18,6 +18,8 @@
 //! - [`control`]: decide → commit through the store → apply to the in-memory replica →
 //!   publish a new snapshot, for people and the gateway's own actors alike; the plan
 //!   scheduler every node runs, with an injected clock.
+//! - [`served_history`]: per-minute answers per version over the last 24 h, sampled
+//!   from the `served_total` counters for the console's split chart.
 //! - [`health`]: what `/readyz` reports.
 //! - [`config`]: the TOML file, `GRAYGATE_*` overrides, validation with key paths.
 //! - [`http`]: both listeners: the client API (snapshot only), the admin API with its
@@ -42,6 +44,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod reports;
+pub mod served_history;
 pub mod server;
 pub mod snapshot;
 pub mod store;

@@ -16,6 +16,7 @@ use crate::http::client_service::ClientService;
 use crate::http::listener::{self, ConnectionLimits};
 use crate::http::{self, AdminState, ClientState, auth::Auth};
 use crate::metrics::Metrics;
+use crate::served_history::{self, ServedHistory};
 use crate::snapshot;
 use crate::store::{Store, StoreError, embedded::EmbeddedStore, redis::RedisStore};
 use hyper_util::service::TowerToHyperService;
@@ -43,6 +44,7 @@ pub struct Server {
     admin_router: axum::Router,
     control: Arc<Control>,
     health: Arc<Health>,
+    served: Arc<ServedHistory>,
     check_every: Duration,
     guard_every: Duration,
     grace: Duration,
@@ -113,12 +115,14 @@ impl Server {
             max_batch: config.limits.max_batch,
             metrics: metrics.clone(),
         };
+        let served = Arc::new(ServedHistory::new(metrics.clone()));
         let admin_state = AdminState {
             control: Arc::clone(&control),
             auth: Arc::new(Auth::new(&config.auth.tokens)),
             snapshot: cell,
             health: Arc::clone(&health),
             metrics,
+            served: Arc::clone(&served),
         };
         for warning in config.warnings() {
             tracing::warn!("{warning}");
@@ -134,6 +138,7 @@ impl Server {
             admin_router: http::admin_router(admin_state, &config.limits),
             control,
             health,
+            served,
             check_every: Duration::from_secs_f64(config.store.revision_check_seconds),
             guard_every: Duration::from_secs_f64(config.guard.interval_seconds),
             grace: Duration::from_secs(config.server.shutdown_grace_seconds),
@@ -213,7 +218,8 @@ impl Server {
     /// The tasks every node runs beside its listeners, each stopped by the signal and
     /// awaited at shutdown: the report flush (it sends what was counted since its last
     /// round), the plan scheduler and the guard evaluator (a step or action being
-    /// committed finishes first). The store lets one node's step or action land.
+    /// committed finishes first), and the served history's sampler. The store lets one
+    /// node's step or action land.
     fn spawn_background(
         &self,
         stop: &watch::Receiver<bool>,
@@ -222,10 +228,12 @@ impl Server {
         let flush = report_flush_loop(control(), stopped(stop.clone()));
         let scheduler = crate::control::scheduler::run(control(), stopped(stop.clone()));
         let guard = crate::control::guard::run(control(), self.guard_every, stopped(stop.clone()));
+        let sampler = served_history::run(Arc::clone(&self.served), stopped(stop.clone()));
         vec![
             ("the report flush", tokio::spawn(flush)),
             ("the plan scheduler", tokio::spawn(scheduler)),
             ("the guard evaluator", tokio::spawn(guard)),
+            ("the served history sampler", tokio::spawn(sampler)),
         ]
     }
 }

@@ -70,6 +70,8 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("PUT", "/v1/admin/releases/{id}/guard", "", ADMIN),
     ("DELETE", "/v1/admin/releases/{id}/guard", "", ADMIN),
     ("GET", "/v1/admin/releases/{id}/health", "", READ),
+    // SPEC §12: the served split over time, for the console's chart.
+    ("GET", "/v1/admin/releases/{id}/served", "", READ),
     // SPEC §10: targeting is the builders' before review (after approval, admins').
     ("PUT", "/v1/admin/releases/{id}/targeting", "", BUILD),
     ("POST", "/v1/admin/releases/{id}/{action}", "apply", BUILD),
@@ -97,7 +99,13 @@ const MATRIX: &[(&str, &str, &str, Allowed)] = &[
     ("POST", "/v1/admin/releases/{id}/{action}", "pause", ADMIN),
     ("POST", "/v1/admin/releases/{id}/{action}", "resume", ADMIN),
     ("GET", "/v1/admin/explain", "", READ),
+    // SPEC §12: every valid token may ask who it is.
+    ("GET", "/v1/admin/whoami", "", READ),
     ("GET", "/metrics", "", PUBLIC),
+    // SPEC §12: the console's files are public; its API calls are not.
+    ("GET", "/console", "", PUBLIC),
+    ("GET", "/console/", "", PUBLIC),
+    ("GET", "/console/{file}", "", PUBLIC),
     ("GET", "/openapi.json", "", PUBLIC),
     ("GET", "/healthz", "", PUBLIC),
     ("GET", "/readyz", "", PUBLIC),
@@ -110,7 +118,8 @@ fn fill(path: &str, action: &str) -> String {
         .replace("{mp}", "mp-a")
         .replace("{mini_program}", "mp-a")
         .replace("{id}", "1")
-        .replace("{action}", action);
+        .replace("{action}", action)
+        .replace("{file}", "app.js");
     if path == "/v1/admin/explain" {
         format!("{path}?app=superapp-a&env=production&mini_program=mp-a&user=u")
     } else {

@@ -33,7 +33,7 @@ const CLIENT_SPEC: [(&str, &str); 5] = [
     ("GET", "/readyz"),
 ];
 
-const ADMIN_SPEC: [(&str, &str); 27] = [
+const ADMIN_SPEC: [(&str, &str); 32] = [
     ("GET", "/v1/admin/apps"),
     ("GET", "/v1/admin/apps/{app}"),
     ("PUT", "/v1/admin/apps/{app}"),
@@ -59,12 +59,18 @@ const ADMIN_SPEC: [(&str, &str); 27] = [
     ("PUT", "/v1/admin/releases/{id}/guard"),
     ("DELETE", "/v1/admin/releases/{id}/guard"),
     ("GET", "/v1/admin/releases/{id}/health"),
+    ("GET", "/v1/admin/releases/{id}/served"),
     ("PUT", "/v1/admin/releases/{id}/targeting"),
     ("GET", "/v1/admin/explain"),
+    ("GET", "/v1/admin/whoami"),
     ("GET", "/metrics"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
+    // SPEC §12: the operator console.
+    ("GET", "/console"),
+    ("GET", "/console/"),
+    ("GET", "/console/{file}"),
 ];
 
 fn client_routes() -> Value {
@@ -125,6 +131,7 @@ fn concrete(path: &str) -> String {
         .replace("{mini_program}", "mp-coupons")
         .replace("{id}", "1")
         .replace("{action}", "apply")
+        .replace("{file}", "app.js")
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::workflow::{Operation, actor_permits};
 /// What an endpoint requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// No token: health, metrics and the API description.
+    /// No token: health, metrics, the API description and the console's files.
     Public,
     /// A token whose role permits the operation.
     Requires(Operation),
@@ -115,6 +115,7 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
         Requires(Operation::Release(Action::RemoveGuard)),
     ),
     endpoint("GET", "/v1/admin/releases/{id}/health", Requires(Read)),
+    endpoint("GET", "/v1/admin/releases/{id}/served", Requires(Read)),
     endpoint(
         "PUT",
         "/v1/admin/releases/{id}/targeting",
@@ -122,7 +123,12 @@ pub const ADMIN_ENDPOINTS: &[Endpoint] = &[
     ),
     endpoint("POST", "/v1/admin/releases/{id}/{action}", ReleaseAction),
     endpoint("GET", "/v1/admin/explain", Requires(Read)),
+    endpoint("GET", "/v1/admin/whoami", Requires(Read)),
     endpoint("GET", "/metrics", Public),
+    // The console's files; its API calls carry the operator's token.
+    endpoint("GET", "/console", Public),
+    endpoint("GET", "/console/", Public),
+    endpoint("GET", "/console/{file}", Public),
     endpoint("GET", "/openapi.json", Public),
     endpoint("GET", "/healthz", Public),
     endpoint("GET", "/readyz", Public),

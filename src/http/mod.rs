@@ -29,6 +29,7 @@ pub mod auth;
 mod body;
 pub mod client_api;
 pub mod client_service;
+pub mod console;
 mod drain;
 pub mod error;
 mod json;
@@ -51,6 +52,8 @@ pub struct AdminState {
     pub snapshot: Arc<SnapshotCell>,
     pub health: Arc<Health>,
     pub metrics: Metrics,
+    /// The served split over time, for `GET /v1/admin/releases/{id}/served`.
+    pub served: Arc<crate::served_history::ServedHistory>,
 }
 
 impl FromRef<AdminState> for Arc<Auth> {
@@ -207,13 +210,18 @@ pub fn admin_routes(limits: &LimitsConfig) -> OpenApiRouter<AdminState> {
         .routes(routes!(a::plan::put_plan, a::plan::delete_plan))
         .routes(routes!(a::guard::put_guard, a::guard::delete_guard))
         .routes(routes!(a::guard::health))
+        .routes(routes!(a::served::served))
         .routes(routes!(a::targeting::put_targeting))
         .routes(routes!(a::suspension::list))
         .routes(routes!(a::suspension::suspend, a::suspension::unsuspend))
         .routes(routes!(a::suspension::history))
         .routes(routes!(a::actions::action))
         .routes(routes!(a::explain))
+        .routes(routes!(a::whoami::whoami))
         .routes(routes!(render_metrics))
+        .routes(routes!(console::redirect))
+        .routes(routes!(console::index))
+        .routes(routes!(console::file))
         .routes(routes!(openapi::openapi_json))
         .routes(routes!(healthz))
         .routes(routes!(readyz))

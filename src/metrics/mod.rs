@@ -23,8 +23,8 @@ mod served;
 pub use guard::GuardSeries;
 pub use plan::PlanSeries;
 pub use report::{DropReason, ReportCounters, ReportSeries};
-pub use served::ServedCounter;
 use served::ServedVec;
+pub use served::{ServedCounter, ServedLabels};
 
 /// Label value for requests whose target graygate does not know (bounds cardinality).
 pub const OTHER: &str = "_other";
@@ -324,6 +324,12 @@ impl Metrics {
                 channel.as_str(),
             ]),
         }
+    }
+
+    /// Visits every `served_total` series with its count so far (the served history
+    /// samples them; nothing on the resolve path changes).
+    pub fn visit_served(&self, f: impl FnMut(ServedLabels<'_>, u64)) {
+        self.resolve.served.visit(f);
     }
 
     /// Drops the per-version series of a release that no longer serves.

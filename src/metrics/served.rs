@@ -108,6 +108,41 @@ impl ServedVec {
     }
 }
 
+/// The label values of one `served_total` series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedLabels<'a> {
+    pub app: &'a str,
+    pub env: &'a str,
+    pub mini_program: &'a str,
+    pub version: &'a str,
+    pub channel: &'a str,
+}
+
+impl<'a> ServedLabels<'a> {
+    fn of(key: &'a str) -> Option<ServedLabels<'a>> {
+        let mut values = key.split(SEPARATOR);
+        Some(ServedLabels {
+            app: values.next()?,
+            env: values.next()?,
+            mini_program: values.next()?,
+            version: values.next()?,
+            channel: values.next()?,
+        })
+    }
+}
+
+impl ServedVec {
+    /// Calls `f` with every series of the `served_total` family and its count so far,
+    /// under the lock that binding a series takes (never taken by a resolve).
+    pub fn visit(&self, mut f: impl FnMut(ServedLabels<'_>, u64)) {
+        for (key, counter) in self.lock().iter() {
+            if let Some(labels) = ServedLabels::of(key) {
+                f(labels, counter.get());
+            }
+        }
+    }
+}
+
 impl ServedVec {
     /// Appends the family in the text exposition format, series sorted by labels. Written
     /// directly rather than through the registry's families, which would allocate ten

@@ -30,9 +30,11 @@ pub mod actions;
 pub mod guard;
 pub mod plan;
 mod request;
+pub mod served;
 pub mod suspension;
 pub mod targeting;
 mod view;
+pub mod whoami;
 
 use request::{if_match, query, release_id, release_response};
 

@@ -54,7 +54,7 @@ fn operations_taking_a_token_answer_401_and_every_operation_408_431_500() {
             secured += usize::from(required);
         }
     }
-    assert_eq!(secured, 23, "secured operations");
+    assert_eq!(secured, 25, "secured operations");
 }
 
 #[test]
