@@ -1,7 +1,9 @@
-// The landing view: target apps with their environments, and releases by status.
+// The landing view: target apps with their environments and the suspensions in force
+// there, and releases by status.
 
 import { api } from './api.js';
 import { el, section, time } from './dom.js';
+import { suspensionList, suspensionsByApp } from './suspensions.js';
 
 /** Statuses in the order a release moves through them; unknown ones come last. */
 const ORDER = [
@@ -19,11 +21,12 @@ function policy(p) {
   return parts.join(', ');
 }
 
-function appsPanel(apps) {
+function appsPanel(apps, suspended) {
   const rows = apps.map((app) => el('li', {},
     el('strong', { text: app.id }), ' ',
     el('span', { class: 'envs' }, Object.entries(app.environments).map(([env, p]) =>
-      el('span', { class: 'env', title: policy(p), text: env })))));
+      el('span', { class: 'env', title: policy(p), text: env }))),
+    suspensionList(suspended.get(app.id) || [])));
   return section('Target apps', apps.length ? el('ul', { class: 'apps' }, rows)
     : el('p', { class: 'muted', text: 'No target apps.' }));
 }
@@ -62,7 +65,10 @@ export async function showLanding(main, context) {
     const [apps, releases] = await Promise.all([
       api('GET', '/v1/admin/apps'), api('GET', '/v1/admin/releases'),
     ]);
-    main.replaceChildren(el('h2', { text: 'Overview' }), appsPanel(apps), releasesPanel(releases));
+    // Suspensions are listed per app, so they can only be asked for once the apps are known.
+    const suspended = await suspensionsByApp(apps);
+    main.replaceChildren(el('h2', { text: 'Overview' }), appsPanel(apps, suspended),
+      releasesPanel(releases));
   };
   await render();
   timer = setInterval(() => render().catch(context.fail), REFRESH_MS);

@@ -1,11 +1,13 @@
-// A release page: head, action buttons, the served split chart, plan, guard health,
-// targeting, config and history, refreshed while it is open and right after an action.
+// A release page: a banner while the super app suspends its mini program, head, action
+// buttons, the served split chart, plan, guard health, targeting, config and history,
+// refreshed while it is open and right after an action.
 
 import { api } from './api.js';
 import { el, section } from './dom.js';
 import { actionButtons } from './actions.js';
 import { splitChart } from './chart.js';
 import * as panels from './panels.js';
+import { suspendedBanner, suspensionsOf } from './suspensions.js';
 
 const REFRESH_MS = 3000;
 
@@ -15,12 +17,16 @@ async function load(id) {
     api('GET', base), api('GET', `${base}/history`), api('GET', `${base}/served`),
   ]);
   // Health needs the store's report totals; the page still shows without them.
-  const health = await api('GET', `${base}/health`).catch(() => null);
-  return { release, history, served, health };
+  // Suspensions are per app, known only once the release is.
+  const [health, suspensions] = await Promise.all([
+    api('GET', `${base}/health`).catch(() => null), suspensionsOf(release.app),
+  ]);
+  return { release, history, served, health, suspensions };
 }
 
 /** Renders release `id` into `main`; returns what stops its refreshing. */
 export async function showRelease(main, id, context) {
+  const bannerBox = el('div');
   const headBox = el('div', { class: 'head' });
   const actionsBox = el('div', { class: 'actions' });
   const chartBox = el('div', { testid: 'split-chart', class: 'chart' });
@@ -32,9 +38,10 @@ export async function showRelease(main, id, context) {
 
   const render = async () => {
     const seq = ++shown;
-    const { release, history, served, health } = await load(id);
+    const { release, history, served, health, suspensions } = await load(id);
     // An older answer must not overwrite a newer one.
     if (seq !== shown) return;
+    bannerBox.replaceChildren(...suspendedBanner(release, suspensions));
     headBox.replaceChildren(...panels.head(release));
     actionsBox.replaceChildren(...actionButtons(release, context.me, act));
     body.replaceChildren(panels.plan(release), panels.guard(release, health),
@@ -54,7 +61,7 @@ export async function showRelease(main, id, context) {
 
   main.replaceChildren(
     el('p', {}, el('a', { href: '#/', text: '← all releases' })),
-    headBox, actionsBox,
+    bannerBox, headBox, actionsBox,
     section('Served split (this node, per minute, last 24 h)', chartBox),
     body, historyBox);
   chart = splitChart(chartBox);

@@ -6,7 +6,9 @@
 //! - `browser`: Debian's real Chromium, headless, driven through chromedriver: log in,
 //!   take a release from `release_preparation` through grayscale 5 % to full with the
 //!   buttons, refusals, history, the split chart, the role rules for buttons, and a
-//!   config value `<script>` that shows as text; no browser console errors throughout.
+//!   config value `<script>` that shows as text; no browser console errors throughout;
+//! - `platform`: SPEC §11 in the browser: a suspension listed on the landing view and
+//!   bannered on its releases' pages until it is lifted.
 
 #[path = "console/api.rs"]
 mod api;
@@ -17,5 +19,7 @@ mod browser;
 mod common;
 #[path = "console/driver.rs"]
 mod driver;
+#[path = "console/platform.rs"]
+mod platform;
 #[path = "console/support.rs"]
 mod support;

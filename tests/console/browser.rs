@@ -7,7 +7,7 @@ use crate::driver::{Browser, available};
 use crate::support::{created, full, gateway, prepared, resolve_many};
 
 /// Opens the console and logs in as `who`; waits for the landing view.
-fn login(b: &Browser, gw: &Gateway, who: Who) {
+pub fn login(b: &Browser, gw: &Gateway, who: Who) {
     b.goto(&format!("{}/console/", gw.admin_url()));
     b.fill("token-input", &who.token());
     b.click("login");
@@ -19,7 +19,7 @@ fn login(b: &Browser, gw: &Gateway, who: Who) {
 }
 
 /// Opens the release page of `release` from the landing view's row.
-fn open(b: &Browser, release: &Release<'_>) {
+pub fn open(b: &Browser, release: &Release<'_>) {
     let css = format!(
         "[data-testid=\"release-row\"][data-release-id=\"{}\"]",
         release.id

@@ -45,6 +45,7 @@ static FILES: &[Asset] = &[
     asset!("panels.js", JS),
     asset!("actions.js", JS),
     asset!("chart.js", JS),
+    asset!("suspensions.js", JS),
     asset!("uplot.esm.js", JS),
     asset!("uplot.min.css", CSS),
     asset!("uplot.LICENSE", TEXT),
