@@ -22,12 +22,21 @@ fn whoami_names_every_valid_token_and_refuses_others() {
         "set_test_group",
         "apply",
         "withdraw",
-        "set_targeting"
+        "set_targeting",
+        "take_offline"
     ]);
     assert_eq!(actions(Who::Developer), developer);
     let admin = actions(Who::Admin);
     for action in [
-        "apply", "withdraw", "go_live", "cancel", "set_plan", "pause", "resume",
+        "apply",
+        "withdraw",
+        "go_live",
+        "cancel",
+        "set_plan",
+        "pause",
+        "resume",
+        "take_offline",
+        "rollback",
     ] {
         assert!(
             admin.as_array().is_some_and(|a| a.contains(&json!(action))),
