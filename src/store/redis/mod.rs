@@ -53,6 +53,22 @@ pub enum Durability {
 }
 
 impl RedisStore {
+    /// Every JSON record of the list at `key` (a history), oldest first.
+    async fn read_list<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut conn = self.conn.clone();
+        let rows: Vec<Vec<u8>> = redis::cmd("LRANGE")
+            .arg(self.key(key))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        rows.iter().map(|r| decode(r)).collect()
+    }
+
     /// Connects to `url` and starts following the namespace's revision channel.
     pub async fn connect(url: &str, namespace: &str) -> Result<RedisStore, StoreError> {
         let client = client(url)?;
@@ -360,15 +376,7 @@ impl Store for RedisStore {
     }
 
     async fn history(&self, release: ReleaseId) -> Result<Vec<HistoryEntry>, StoreError> {
-        let mut conn = self.conn.clone();
-        let rows: Vec<Vec<u8>> = redis::cmd("LRANGE")
-            .arg(self.key(&format!("history:{release}")))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        rows.iter().map(|r| decode(r)).collect()
+        self.read_list(&format!("history:{release}")).await
     }
 
     async fn suspension_history(
@@ -376,15 +384,8 @@ impl Store for RedisStore {
         app: &AppId,
         mini_program: &MiniProgramId,
     ) -> Result<Vec<SuspensionEvent>, StoreError> {
-        let mut conn = self.conn.clone();
-        let rows: Vec<Vec<u8>> = redis::cmd("LRANGE")
-            .arg(self.key(&format!("suspension_history:{app}/{mini_program}")))
-            .arg(0)
-            .arg(-1)
-            .query_async(&mut conn)
+        self.read_list(&format!("suspension_history:{app}/{mini_program}"))
             .await
-            .map_err(unavailable)?;
-        rows.iter().map(|r| decode(r)).collect()
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {
